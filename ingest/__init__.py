@@ -1,0 +1,1 @@
+"""Ingest: turn files into clean, chunked, embedded records in Chroma."""

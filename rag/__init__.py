@@ -1,0 +1,3 @@
+"""Quelle: German document question answering with cited pages."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,30 @@
+"""Helpers shared by the CLI subcommands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rag.settings import Settings, get_settings
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def settings_from_args(args: Any) -> Settings:
+    """Settings from env/.env with per-call overrides from CLI flags (never the defaults)."""
+    overrides = {}
+    for flag, field in (("k", "top_k"), ("mode", "retrieval_mode")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[field] = value
+    base = get_settings()
+    return base.model_copy(update=overrides) if overrides else base
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"Fehler: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,1 @@
+"""Answer-generation backends (transformers, OpenAI-compatible servers, extractive)."""

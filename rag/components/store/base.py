@@ -1,0 +1,145 @@
+"""The storage contract: a DocumentStore Protocol, the DuplicatePolicy and the filter grammar.
+
+Filter grammar (a subset of Chroma's ``where``, validated by :func:`validate_filter`):
+
+* a field comparison ``{"source": "a.pdf"}`` (equality) or ``{"page_start": {"$gte": 3}}``
+  with the operators ``$eq $ne $gt $gte $lt $lte $in $nin``;
+* ``{"$and": [f1, f2, ...]}`` and ``{"$or": [f1, f2, ...]}`` of such filters;
+* fields: ``source``, ``doc_id``, ``page_start``, ``page_end``, ``chunk_index``.
+
+:func:`make_filter` builds the common cases (source files, page range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.types import Chunk, SearchHit
+
+FILTER_FIELDS = {"source", "doc_id", "page_start", "page_end", "chunk_index"}
+_OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin"}
+
+Filter = dict[str, Any]
+
+
+class DuplicatePolicy(Enum):
+    """What ingest does with a file whose name is already in the store."""
+
+    SKIP = "skip"  # same content: no-op; changed content: replace (the default)
+    OVERWRITE = "overwrite"  # always rebuild the document's chunks
+    FAIL = "fail"  # refuse any file whose name is already stored
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class EmbeddingMismatchError(StoreError):
+    pass
+
+
+class InvalidFilterError(ValueError):
+    pass
+
+
+@dataclass
+class DocumentRecord:
+    """One ingested document in the registry; its ``chunk_prefix`` marks the live chunks."""
+
+    doc_id: str
+    source: str
+    path: str
+    version: str  # sha256 of the file bytes
+    chunk_prefix: str
+    pages: int
+    chunks: int
+    ingested_at: str
+    embedding_model: str
+
+    def to_metadata(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any]) -> DocumentRecord:
+        return cls(**{k: meta[k] for k in cls.__dataclass_fields__})
+
+
+def validate_filter(flt: Filter) -> Filter:
+    """Raise InvalidFilterError unless ``flt`` follows the grammar above."""
+    if not isinstance(flt, dict) or len(flt) != 1:
+        raise InvalidFilterError(f"Ein Filter braucht genau einen Schlüssel: {flt!r}")
+    (key, value), = flt.items()
+    if key in ("$and", "$or"):
+        if not isinstance(value, list) or len(value) < 2:
+            raise InvalidFilterError(f"{key} braucht eine Liste mit mindestens zwei Filtern")
+        for sub in value:
+            validate_filter(sub)
+        return flt
+    if key not in FILTER_FIELDS:
+        raise InvalidFilterError(
+            f"Unbekanntes Filterfeld {key!r}; erlaubt: {', '.join(sorted(FILTER_FIELDS))}"
+        )
+    if isinstance(value, dict):
+        if len(value) != 1 or next(iter(value)) not in _OPS:
+            raise InvalidFilterError(f"Ungültiger Operator in {flt!r}; erlaubt: {sorted(_OPS)}")
+    return flt
+
+
+def make_filter(
+    sources: Sequence[str] | None = None, pages: tuple[int, int] | None = None
+) -> Filter | None:
+    """Filter for some source files and/or chunks overlapping an inclusive page range."""
+    parts: list[Filter] = []
+    if sources:
+        parts.append({"source": {"$in": list(sources)}})
+    if pages:
+        first, last = pages
+        parts.append({"page_end": {"$gte": first}})
+        parts.append({"page_start": {"$lte": last}})
+    if not parts:
+        return None
+    return validate_filter(parts[0] if len(parts) == 1 else {"$and": parts})
+
+
+class DocumentStore(Protocol):
+    """Chunks with embeddings plus a registry of documents."""
+
+    embedding_model: str
+    dimension: int
+
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None: ...
+
+    def query(self, embedding: np.ndarray, n: int, where: Filter | None = None) -> list[SearchHit]:
+        """Nearest chunks; ``score`` is cosine similarity."""
+        ...
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
+
+    def chunk_ids(self) -> list[str]: ...
+
+    def filtered_ids(self, where: Filter) -> list[str]: ...
+
+    def iter_chunks(self, batch_size: int = 1000) -> Iterator[list[Chunk]]: ...
+
+    def count(self) -> int: ...
+
+    def documents(self) -> list[DocumentRecord]: ...
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None: ...
+
+    def put_document(self, record: DocumentRecord) -> None:
+        """Atomically make ``record`` (and thus its chunk prefix) the live version."""
+        ...
+
+    def delete_document(self, doc_id: str) -> None: ...
+
+    def reset(self) -> None:
+        """Drop all chunks and documents (used by ``--reindex``)."""
+        ...

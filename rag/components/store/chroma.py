@@ -1,0 +1,214 @@
+"""Chroma-backed DocumentStore: embedded PersistentClient or a ``chroma run`` server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.components.store.base import (
+    DocumentRecord,
+    EmbeddingMismatchError,
+    Filter,
+    StoreError,
+    validate_filter,
+)
+from rag.settings import Settings
+from rag.types import Chunk, SearchHit
+
+log = logging.getLogger(__name__)
+
+_REGISTRY_SUFFIX = "-docs"
+
+
+def make_client(settings: Settings) -> Any:
+    try:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+    except ImportError as exc:  # pragma: no cover
+        raise StoreError("chromadb is not installed: pip install 'chromadb>=1.5'") from exc
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"Chroma-Server {settings.chroma_host}:{settings.chroma_port} nicht erreichbar "
+                f"(Chroma server not reachable): {exc}"
+            ) from exc
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.store_dir / "chroma"),
+                                     settings=chroma_settings)
+
+
+class ChromaStore:
+    """Chunks live in collection ``<name>``, the document registry in ``<name>-docs``.
+
+    The chunk collection records the embedding model and dimension in its metadata; opening
+    it with another model raises EmbeddingMismatchError (rebuild with ``--reindex``).
+    """
+
+    def __init__(self, client: Any, name: str, embedding_model: str, dimension: int) -> None:
+        if not 3 <= len(name) <= 60:
+            raise StoreError(f"Ungültiger Sammlungsname {name!r} (3–60 Zeichen)")
+        self.client = client
+        self.name = name
+        self.embedding_model = embedding_model
+        self.dimension = dimension
+        self._chunks = self._open_chunks()
+        self._registry = client.get_or_create_collection(
+            name + _REGISTRY_SUFFIX, embedding_function=None
+        )
+        try:
+            self._max_batch = int(client.get_max_batch_size())
+        except Exception:  # older servers
+            self._max_batch = 5000
+
+    # --- collections ---------------------------------------------------------------------
+    def _open_chunks(self) -> Any:
+        col = self.client.get_or_create_collection(
+            self.name,
+            metadata={"embedding_model": self.embedding_model, "embedding_dim": self.dimension},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        meta = col.metadata or {}
+        stored = meta.get("embedding_model")
+        dim = meta.get("embedding_dim")
+        if stored != self.embedding_model or dim != self.dimension:
+            raise EmbeddingMismatchError(
+                f"Die Sammlung '{self.name}' wurde mit dem Embedding-Modell {stored} "
+                f"({dim} Dim.) erstellt, jetzt ist {self.embedding_model} ({self.dimension} Dim.) "
+                "eingestellt. Mit `rag ingest --reindex PFAD...` neu aufbauen oder das alte "
+                f"Modell wählen. (Collection built with {stored}; refusing to mix models.)"
+            )
+        return col
+
+    def reset(self) -> None:
+        for name in (self.name, self.name + _REGISTRY_SUFFIX):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # missing already
+                log.debug("collection %s did not exist", name)
+        self._chunks = self._open_chunks()
+        self._registry = self.client.get_or_create_collection(
+            self.name + _REGISTRY_SUFFIX, embedding_function=None
+        )
+
+    # --- chunks --------------------------------------------------------------------------
+    def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        if len(chunks) != len(embeddings):
+            raise ValueError("chunks and embeddings differ in length")
+        if len(chunks) and embeddings.shape[1] != self.dimension:
+            raise EmbeddingMismatchError(
+                f"embedding dimension {embeddings.shape[1]} != collection's {self.dimension}"
+            )
+        for i in range(0, len(chunks), self._max_batch):
+            part = chunks[i : i + self._max_batch]
+            self._chunks.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=np.asarray(embeddings[i : i + self._max_batch], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), self._max_batch):
+            self._chunks.delete(ids=ids[i : i + self._max_batch])
+
+    def query(self, embedding: np.ndarray, n: int, where: Filter | None = None) -> list[SearchHit]:
+        total = self._chunks.count()
+        if total == 0 or n <= 0:
+            return []
+        res = self._chunks.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+            n_results=min(n, total),
+            where=validate_filter(where) if where else None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for text, meta, dist in zip(
+            res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+        ):
+            hits.append(SearchHit(Chunk.from_record(text, meta), 1.0 - float(dist)))
+        return hits
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        res = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        by_id = {
+            i: Chunk.from_record(t, m)
+            for i, t, m in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in chunk_ids if i in by_id]
+
+    def chunk_ids(self) -> list[str]:
+        return list(self._chunks.get(include=[])["ids"])
+
+    def filtered_ids(self, where: Filter) -> list[str]:
+        return list(self._chunks.get(where=validate_filter(where), include=[])["ids"])
+
+    def iter_chunks(self, batch_size: int = 1000) -> Iterator[list[Chunk]]:
+        offset = 0
+        while True:
+            res = self._chunks.get(
+                include=["documents", "metadatas"], limit=batch_size, offset=offset
+            )
+            if not res["ids"]:
+                return
+            yield [
+                Chunk.from_record(t, m)
+                for t, m in zip(res["documents"], res["metadatas"], strict=True)
+            ]
+            offset += len(res["ids"])
+
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    # --- registry ------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        res = self._registry.get(include=["metadatas"])
+        docs = [DocumentRecord.from_metadata(m) for m in res["metadatas"]]
+        return sorted(docs, key=lambda d: d.source.lower())
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None:
+        res = self._registry.get(ids=[doc_id], include=["metadatas"])
+        return DocumentRecord.from_metadata(res["metadatas"][0]) if res["ids"] else None
+
+    def put_document(self, record: DocumentRecord) -> None:
+        # One upsert of one record: the atomic switch that makes a new version visible.
+        self._registry.upsert(
+            ids=[record.doc_id],
+            embeddings=[[0.0]],
+            documents=[record.source],
+            metadatas=[record.to_metadata()],
+        )
+
+    def delete_document(self, doc_id: str) -> None:
+        self._registry.delete(ids=[doc_id])
+
+
+def read_registry(settings: Settings) -> list[DocumentRecord]:
+    """The document registry without opening the chunk collection (no model check)."""
+    client = make_client(settings)
+    try:
+        col = client.get_collection(settings.collection + _REGISTRY_SUFFIX)
+    except Exception:  # no such collection yet
+        return []
+    return [DocumentRecord.from_metadata(m) for m in col.get(include=["metadatas"])["metadatas"]]
+
+
+def drop_collections(settings: Settings) -> None:
+    """Delete the chunk collection and the registry (``--reindex``)."""
+    client = make_client(settings)
+    for name in (settings.collection, settings.collection + _REGISTRY_SUFFIX):
+        try:
+            client.delete_collection(name)
+        except Exception:
+            log.debug("collection %s did not exist", name)

@@ -1,0 +1,97 @@
+"""Extractive answers: quote the sentences of the top passages that best answer the question.
+
+No LLM needed. Sentences are scored with the same embedding model as retrieval (query vs.
+passage prompt); below a calibrated threshold Quelle refuses instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.sentences import split_sentences
+from rag.components.embeddings.base import Embedder
+from rag.settings import REFUSAL
+from rag.types import Answer, Citation, SearchHit
+
+MAX_PASSAGES = 4
+_MIN_WORDS = 4
+_NO_LETTERS = re.compile(r"^[\W\d_]+$")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    hit_rank: int
+    start: int
+    text: str
+    score: float
+
+
+def candidate_sentences(hits: list[SearchHit]) -> list[tuple[int, int, str]]:
+    """(hit rank, offset in chunk, sentence) for the sentences worth quoting."""
+    out = []
+    for rank, hit in enumerate(hits[:MAX_PASSAGES]):
+        text = hit.chunk.text
+        for start, end in split_sentences(text):
+            sent = " ".join(text[start:end].split())
+            if len(sent.split()) < _MIN_WORDS or _NO_LETTERS.match(sent):
+                continue
+            out.append((rank, start, sent))
+    return out
+
+
+def score_sentences(
+    question: str, hits: list[SearchHit], embedder: Embedder
+) -> list[ScoredSentence]:
+    cands = candidate_sentences(hits)
+    if not cands:
+        return []
+    q = embedder.embed_queries([question])[0]
+    vecs = embedder.embed_documents([s for _, _, s in cands])
+    scores = vecs @ q
+    ranked = [ScoredSentence(r, st, s, float(sc))
+              for (r, st, s), sc in zip(cands, scores, strict=True)]
+    # Best first; among equals the better-ranked passage wins.
+    return sorted(ranked, key=lambda x: (-x.score, x.hit_rank))
+
+
+def answer_extractively(
+    question: str,
+    hits: list[SearchHit],
+    embedder: Embedder,
+    *,
+    threshold: float,
+    max_sentences: int = 3,
+    margin: float = 0.04,
+) -> Answer:
+    scored = score_sentences(question, hits, embedder)
+    if not scored or scored[0].score < threshold:
+        return Answer(REFUSAL, False, [], retrieved=list(hits), backend="extractive")
+    best = scored[0].score
+    chosen = [s for s in scored if s.score >= max(threshold, best - margin)][:max_sentences]
+    # Quote in reading order: by passage rank, then position in the passage.
+    chosen.sort(key=lambda s: (s.hit_rank, s.start))
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for s in chosen:
+        hit = hits[s.hit_rank]
+        if s.hit_rank not in numbers:
+            numbers[s.hit_rank] = len(numbers) + 1
+            citations.append(Citation(
+                n=numbers[s.hit_rank], source=hit.chunk.source,
+                page=hit.chunk.page_of(s.start), text=hit.chunk.text,
+                chunk_id=hit.chunk.chunk_id, quote=s.text,
+            ))
+        # Quoted and attributed: document text is shown as a source, never as our own words.
+        parts.append(f"„{s.text}“ [{numbers[s.hit_rank]}]")
+    answer = "Laut den Dokumenten: " + " ".join(parts)
+    return Answer(answer, True, citations, retrieved=list(hits), backend="extractive")
+
+
+def best_sentence_score(question: str, hits: list[SearchHit], embedder: Embedder) -> float:
+    """For threshold calibration (benchmarks/calibrate_refusal.py)."""
+    scored = score_sentences(question, hits, embedder)
+    return scored[0].score if scored else float(np.nan)

@@ -1,0 +1,67 @@
+"""Shared fixtures: real offline embedding model, scratch Chroma stores (embedded and server)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+CORPORA = REPO / "corpora"
+
+
+def base_settings(**kw: object) -> Settings:
+    # embedding_source=offline: tests never try the hub; the model is built once per machine.
+    return Settings(_env_file=None, embedding_source="offline", **kw)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def embedder():  # noqa: ANN201
+    from rag.components.embeddings import make_embedder
+
+    return make_embedder(base_settings())
+
+
+def server_params() -> tuple[str, int] | None:
+    host = os.environ.get("RAG_TEST_CHROMA_HOST")
+    return (host, int(os.environ.get("RAG_TEST_CHROMA_PORT", "8000"))) if host else None
+
+
+_counter = iter(range(10**6))
+
+
+def make_settings(tmp_path: Path, mode: str = "embedded", **kw: object) -> Settings:
+    """Scratch settings; in server mode a fresh collection name per call isolates tests."""
+    if mode == "server":
+        params = server_params()
+        if params is None:
+            if os.environ.get("CI"):
+                pytest.fail("CI must provide a Chroma server (RAG_TEST_CHROMA_HOST)")
+            pytest.skip("no Chroma server (set RAG_TEST_CHROMA_HOST/PORT; scripts/test.sh does)")
+        kw.setdefault("collection", f"t{os.getpid()}x{next(_counter)}")
+        return base_settings(store_dir=tmp_path / "store", chroma_host=params[0],
+                             chroma_port=params[1], **kw)
+    return base_settings(store_dir=tmp_path / "store", **kw)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Iterator[Path]:
+    """A private copy of corpora/ that a test may change."""
+    dst = tmp_path / "corpora"
+    shutil.copytree(CORPORA, dst, ignore=shutil.ignore_patterns("*.py", "*.jsonl", "*.md"))
+    yield dst
