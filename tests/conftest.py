@@ -65,3 +65,29 @@ def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     dst = tmp_path / "corpora"
     shutil.copytree(CORPORA, dst, ignore=shutil.ignore_patterns("*.py", "*.jsonl", "*.md"))
     yield dst
+
+
+def load_qa() -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in (CORPORA / "qa.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+
+
+def corpus_files() -> list[Path]:
+    """The demo documents (PDFs and any .txt/.md document except the README)."""
+    return sorted(p for p in CORPORA.iterdir()
+                  if p.suffix.lower() in (".pdf", ".txt", ".md") and p.name != "README.md")
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder):  # noqa: ANN001, ANN201
+    """The demo corpus ingested once into an embedded scratch store."""
+    from ingest.pipeline import Ingestor
+    from rag.index import Index
+
+    settings = make_settings(tmp_path_factory.mktemp("corpus"))
+    index = Index(settings, embedder)
+    report = Ingestor(settings, index).run(corpus_files())
+    assert report.ok, report.to_json()
+    return index
