@@ -93,7 +93,8 @@ def test_interrupted_ingest_is_never_visible(tmp_path: Path, embedder, two_pdfs)
 
     doc = load_file(PDFS[-1])
     chunks = chunk_text(clean_pages(doc.pages), doc_id=doc_id_for(source), source=source,
-                        id_prefix=f"{doc_id_for(source)}:deadbeef", count_tokens=embedder.count_tokens,
+                        id_prefix=f"{doc_id_for(source)}:deadbeef",
+                        count_tokens=embedder.count_tokens,
                         chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     index.add_chunks(chunks, embedder.embed_documents([c.text for c in chunks]))
 
