@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-exec streamlit run ui/app.py --server.headless true "$@"
+exec streamlit run ui/app.py --server.headless true --client.toolbarMode viewer "$@"

@@ -1,0 +1,74 @@
+"""One answer with its sources: [n] → file, page, passage (quote highlighted), page preview.
+
+Refusals are shown as such, followed by the closest passages as "Vielleicht hilfreich".
+All document text goes through ui.safe_text (escaped, never interpreted as markup).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from ingest.pipeline import doc_id_for
+from rag.types import Answer, SearchHit
+from ui.page_preview import render_page_preview
+from ui.safe_text import answer_html, md_escape, passage_html, quotes_for
+
+if TYPE_CHECKING:
+    from rag.index import Index
+
+MAYBE_HELPFUL = 3
+REFUSAL_TITLE = "Keine belegbare Antwort in den Dokumenten"
+
+
+def source_path(index: Index | None, source: str) -> Path | None:
+    """Where the cited document's file lies, if it is still in the library."""
+    if index is None:
+        return None
+    try:
+        record = index.store.get_document(doc_id_for(source))
+    except Exception:  # the store may have been re-indexed meanwhile
+        return None
+    return Path(record.path) if record is not None else None
+
+
+def citation_label(n: int, source: str, page: int) -> str:
+    return md_escape(f"[{n}] {source}, Seite {page}")
+
+
+def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
+    if not answer.answerable:
+        render_refusal(answer, index, key=key)
+        return
+    st.html(answer_html(answer.answer))
+    if answer.unknown_markers:
+        shown = ", ".join(f"[{n}]" for n in answer.unknown_markers)
+        st.caption(f"Hinweis: Verweise auf nicht vorhandene Quellen wurden entfernt: "
+                   f"{md_escape(shown)}")
+    if not answer.citations:
+        return
+    st.markdown("**Quellen**")
+    for i, c in enumerate(answer.citations):
+        with st.expander(citation_label(c.n, c.source, c.page), expanded=i == 0):
+            quotes = [c.quote, *quotes_for(answer.answer, c.n)]
+            st.html(passage_html(c.text, quotes, test_id="quelle-citation"))
+            render_page_preview(source_path(index, c.source), c.source, c.page,
+                                key=f"{key}-c{c.n}")
+
+
+def render_refusal(answer: Answer, index: Index | None, *, key: str) -> None:
+    st.warning(REFUSAL_TITLE, icon=":material/search_off:")
+    st.html(answer_html(answer.answer))
+    hits: list[SearchHit] = list(answer.retrieved[:MAYBE_HELPFUL])
+    if not hits:
+        return
+    st.markdown("**Vielleicht hilfreich**")
+    for i, hit in enumerate(hits):
+        c = hit.chunk
+        label = md_escape(f"{c.source}, Seite {c.page_start}")
+        with st.expander(label, expanded=False):
+            st.html(passage_html(c.text, test_id="quelle-maybe"))
+            render_page_preview(source_path(index, c.source), c.source, c.page_start,
+                                key=f"{key}-m{i}")

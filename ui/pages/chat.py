@@ -1,0 +1,5 @@
+"""Page "Fragen" (see ui/chat_view.py)."""
+
+from ui.chat_view import render
+
+render()

@@ -1,0 +1,183 @@
+"""Quality page: retrieval check (R@k, MRR@10) on gold questions and the last Ger-RAG-eval."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ingest.pipeline import Ingestor
+from rag.eval.qa_check import CheckResult, GoldFormatError, GoldItem, load_gold, run_check
+from rag.index import StoreBusyError
+from rag.settings import Settings
+from ui import context, resources
+from ui.safe_text import md_escape
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_GOLD = ROOT / "corpora" / "qa.jsonl"
+GER_RAG_FILE = "german_rag_eval.json"
+RESULT_KEY = "quelle-quality-result"
+MODE_NAMES = {"hybrid": "hybrid", "dense": "nur Vektor", "bm25": "nur Stichwort"}
+
+
+def render() -> None:
+    st.title("Qualität")
+    ctx = context.load()
+    if ctx.index is None:
+        st.error(md_escape(ctx.error or "Der Speicher ist nicht verfügbar."))
+        return
+    st.subheader("Retrieval-Check")
+    st.caption("Findet die Suche zu jeder Gold-Frage die richtige Datei und Seite? "
+               "R@k: Anteil der Fragen mit richtigem Treffer unter den ersten k; "
+               "MRR@10: mittlerer Kehrwert des Rangs des ersten richtigen Treffers.")
+    items, skipped, label = choose_gold()
+    if items is not None:
+        render_gold_status(items, ctx.settings, ctx.index)
+        mode = ctx.settings.retrieval_mode
+        if st.button(f"Retrieval-Check starten ({len(items)} Fragen, Suche: "
+                     f"{MODE_NAMES.get(mode, mode)})", type="primary", key="quelle-run-check",
+                     disabled=not items):
+            st.session_state[RESULT_KEY] = (label, mode, check(items, skipped, ctx))
+    stored = st.session_state.get(RESULT_KEY)
+    if stored is not None:
+        render_result(*stored)
+    st.divider()
+    render_german_rag_eval(ctx.settings)
+
+
+def choose_gold() -> tuple[list[GoldItem] | None, int, str]:
+    choice = st.radio("Gold-Fragen", ["Demo-Fragen (corpora/qa.jsonl)",
+                                       "Eigene Gold-Datei (JSONL) hochladen"],
+                      horizontal=True, key="quelle-gold-choice")
+    try:
+        if choice.startswith("Demo"):
+            if not DEMO_GOLD.is_file():
+                st.info("corpora/qa.jsonl liegt nicht vor.")
+                return None, 0, ""
+            items, skipped = load_gold(DEMO_GOLD.read_text(encoding="utf-8").splitlines())
+            return items, skipped, "corpora/qa.jsonl"
+        upload = st.file_uploader(
+            "Gold-Datei: eine Zeile je Frage mit question, doc, page (answer, kind optional)",
+            type=["jsonl", "json"], key="quelle-gold-upload")
+        if upload is None:
+            return None, 0, ""
+        text = upload.getvalue().decode("utf-8-sig")
+        items, skipped = load_gold(text.splitlines())
+        return items, skipped, upload.name
+    except (GoldFormatError, UnicodeDecodeError) as exc:
+        st.error(md_escape(f"Gold-Datei ungültig: {exc}"))
+        return None, 0, ""
+
+
+def render_gold_status(items: list[GoldItem], settings: Settings, index: Any) -> None:
+    stored = {d.source for d in index.documents()}
+    missing = sorted({i.doc for i in items} - stored)
+    if not missing:
+        return
+    st.warning(md_escape(f"Nicht in der Sammlung: {', '.join(missing)}. Fragen zu diesen "
+                         "Dateien zählen als nicht gefunden."))
+    demo = [ROOT / "corpora" / m for m in missing if (ROOT / "corpora" / m).is_file()]
+    if demo and st.button(f"{len(demo)} Demo-Dokument(e) aus corpora/ einlesen",
+                          key="quelle-ingest-demo"):
+        bar = st.progress(0.0, text="Demo-Dokumente werden eingelesen …")
+        position = {p.name: i for i, p in enumerate(demo)}
+
+        def progress(source: str, frac: float) -> None:
+            i = position.get(source, 0)
+            bar.progress(min((i + frac) / len(demo), 1.0), text=md_escape(source))
+
+        try:
+            report = Ingestor(settings, resources.writer_index(settings)).run(
+                demo, progress=progress)
+        except StoreBusyError as exc:
+            st.error(md_escape(str(exc)))
+            return
+        bar.empty()
+        failed = report.by_status("failed")
+        for r in failed:
+            st.error(md_escape(r.error or r.source))
+        if not failed:
+            st.rerun()
+
+
+def check(items: list[GoldItem], skipped: int, ctx: context.PageContext) -> CheckResult:
+    view = resources.SessionIndex(ctx.index, ctx.settings.retrieval_mode)  # type: ignore[arg-type]
+    bar = st.progress(0.0, text="Suche läuft …")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{done} von {total} Fragen")
+
+    result = run_check(view, items, skipped=skipped, progress=progress)
+    bar.empty()
+    return result
+
+
+def _pct(x: float) -> str:
+    return "–" if math.isnan(x) else f"{x:.1%}"
+
+
+def metrics_frame(result: CheckResult) -> pd.DataFrame:
+    row = {f"R@{k}": _pct(v) for k, v in result.recall.items()}
+    row["MRR@10"] = "–" if math.isnan(result.mrr) else f"{result.mrr:.3f}"
+    row["Fragen"] = str(result.n)
+    return pd.DataFrame([row])
+
+
+def render_result(label: str, mode: str, result: CheckResult) -> None:
+    st.markdown(f"**Ergebnis für {md_escape(label)}** (Suche: {MODE_NAMES.get(mode, mode)}; "
+                f"{result.skipped} unbeantwortbare Fragen übersprungen)")
+    st.dataframe(metrics_frame(result), hide_index=True, width="stretch")
+    curve = pd.DataFrame({"k": list(result.recall), "Recall@k": list(result.recall.values())})
+    st.line_chart(curve, x="k", y="Recall@k", y_label="Recall@k", x_label="k", height=260)
+    rows = [{
+        "Frage": q.item.question,
+        "Gold": f"{q.item.doc}, S. {q.item.page}",
+        "Rang": q.rank if q.rank is not None else "–",
+        "Bester Treffer": f"{q.top_source}, S. {q.top_page}" if q.top_source else "–",
+    } for q in result.questions]
+    with st.expander("Ergebnis je Frage"):
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def load_german_rag(settings: Settings) -> dict[str, Any] | None:
+    path = settings.store_dir / GER_RAG_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def german_rag_frame(data: dict[str, Any]) -> pd.DataFrame:
+    def fmt(v: Any, pattern: str) -> str:
+        return pattern.format(v) if isinstance(v, int | float) else "–"
+
+    rows = []
+    for task, vals in data.items():
+        if not isinstance(vals, dict) or "acc" not in vals:
+            continue
+        rows.append({
+            "Aufgabe": "Durchschnitt" if task == "average" else task,
+            "Genauigkeit": fmt(vals.get("acc"), "{:.3f}"),
+            "± Stderr": fmt(vals.get("stderr"), "{:.3f}"),
+            "n": fmt(vals.get("n"), "{:d}"),
+        })
+    # The average goes last, as in lighteval's table.
+    rows.sort(key=lambda r: r["Aufgabe"] == "Durchschnitt")
+    return pd.DataFrame(rows)
+
+
+def render_german_rag_eval(settings: Settings) -> None:
+    st.subheader("Ger-RAG-eval (letztes Ergebnis)")
+    data = load_german_rag(settings)
+    if data is None:
+        st.caption(f"Noch kein Ergebnis gespeichert. Die JSON-Ausgabe von `rag eval german-rag "
+                   f"--json` als {md_escape(str(settings.store_dir / GER_RAG_FILE))} ablegen.")
+        return
+    st.dataframe(german_rag_frame(data), hide_index=True, width="stretch")
