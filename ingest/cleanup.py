@@ -68,7 +68,7 @@ def expand_ligatures(text: str) -> str:
 
 # "Bundes-\nund Landesregierung": a hyphen before these words is a real (elided) hyphen.
 _CONJUNCTIONS = frozenset({"und", "oder", "bzw", "bzw.", "sowie", "bis", "als", "noch", "wie"})
-_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=([^\s]+))")
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*([^\s]+)[ \t]*\n?")
 
 
 def hyphen_joint(next_word: str) -> str:
@@ -81,8 +81,18 @@ def hyphen_joint(next_word: str) -> str:
 
 
 def join_hyphenation(text: str) -> str:
-    """Undo line-end hyphenation: join split words, keep real hyphens."""
-    return _LINE_END_HYPHEN.sub(lambda m: hyphen_joint(m.group(1)), text)
+    """Undo line-end hyphenation: join split words, keep real hyphens.
+
+    The completed word moves up and the line break moves behind it, so line lengths stay
+    typical ("Auslands-\ndienstreisen bedürfen" -> "Auslandsdienstreisen\nbedürfen"); the
+    paragraph logic of normalize_whitespace compares line lengths.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        tail = "\n" if m.end() < len(text) or m.group(0).endswith("\n") else ""
+        return hyphen_joint(m.group(1)) + m.group(1) + tail
+
+    return _LINE_END_HYPHEN.sub(repl, text)
 
 
 # ---------------------------------------------------------------------------------------

@@ -53,13 +53,14 @@ def test_control_chars() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("Die Reisekosten-\nabrechnung kommt.", "Die Reisekostenabrechnung kommt."),
+        # The joined word moves up; the line break moves behind it.
+        ("Die Reisekosten-\nabrechnung kommt.", "Die Reisekostenabrechnung\nkommt."),
         ("Reisekosten- \n  abrechnung", "Reisekostenabrechnung"),
         ("Baden-\nWürttemberg", "Baden-Württemberg"),
         ("per E-\nMail", "per E-Mail"),
-        ("Bundes-\nund Landesregierung", "Bundes- und Landesregierung"),
-        ("Hin-\noder Rückfahrt", "Hin- oder Rückfahrt"),
-        ("Ein-\nbzw. Ausgang", "Ein- bzw. Ausgang"),
+        ("Bundes-\nund Landesregierung", "Bundes- und\nLandesregierung"),
+        ("Hin-\noder Rückfahrt", "Hin- oder\nRückfahrt"),
+        ("Ein-\nbzw. Ausgang", "Ein- bzw.\nAusgang"),
         ("Nord-\nrhein", "Nordrhein"),
         ("2025-\n2026", "2025-\n2026"),  # not a word: left alone
         ("Kosten -\nund mehr", "Kosten -\nund mehr"),  # a dash, not a hyphen
@@ -310,3 +311,16 @@ def test_clean_pages_joins_sentence_continued_by_number_on_next_page() -> None:
     # A heading that ends a page is not glued to a numbered paragraph on the next one.
     heading = clean_pages([PageText(1, "Anhang A"), PageText(2, "3 Tabellen folgen.")])
     assert "\n\n" in heading.text
+
+
+def test_paragraph_lines_join_after_a_hyphenation_made_one_line_long() -> None:
+    raw = (
+        "Jede Dienstreise ist vor Reiseantritt über das Reiseportal zu beantragen. Der\n"
+        "Antrag soll spätestens zehn Arbeitstage vor Reiseantritt gestellt werden, damit\n"
+        "günstige Tarife genutzt werden können. Inlandsreisen genehmigt die Leitung. Auslands-\n"
+        "dienstreisen bedürfen zusätzlich der Zustimmung der Bereichsleitung und dauern\n"
+        "länger als fünf Kalendertage, dann ist die Geschäftsführung einzubinden.\n"
+    )
+    out = normalize_whitespace(join_hyphenation(raw))
+    assert "\n" not in out
+    assert "Der Antrag soll" in out and "Auslandsdienstreisen bedürfen" in out
