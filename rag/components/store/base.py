@@ -84,9 +84,8 @@ def validate_filter(flt: Filter) -> Filter:
         raise InvalidFilterError(
             f"Unbekanntes Filterfeld {key!r}; erlaubt: {', '.join(sorted(FILTER_FIELDS))}"
         )
-    if isinstance(value, dict):
-        if len(value) != 1 or next(iter(value)) not in _OPS:
-            raise InvalidFilterError(f"Ungültiger Operator in {flt!r}; erlaubt: {sorted(_OPS)}")
+    if isinstance(value, dict) and (len(value) != 1 or next(iter(value)) not in _OPS):
+        raise InvalidFilterError(f"Ungültiger Operator in {flt!r}; erlaubt: {sorted(_OPS)}")
     return flt
 
 

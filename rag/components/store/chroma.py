@@ -84,7 +84,8 @@ class ChromaStore:
                 f"Die Sammlung '{self.name}' wurde mit dem Embedding-Modell {stored} "
                 f"({dim} Dim.) erstellt, jetzt ist {self.embedding_model} ({self.dimension} Dim.) "
                 "eingestellt. Mit `rag ingest --reindex PFAD...` neu aufbauen oder das alte "
-                f"Modell wählen. (Collection built with {stored}; refusing to mix models.)"
+                f"Modell wählen (RAG_EMBEDDING_MODEL={stored}). "
+                f"(Collection built with {stored}; refusing to mix models.)"
             )
         return col
 

