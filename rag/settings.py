@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REFUSAL = "Mit den gegebenen Informationen ist diese Frage nicht zu beantworten."
@@ -56,6 +56,20 @@ class Settings(BaseSettings):
     top_k: int = 5
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
 
+    # --- hybrid retrieval ----------------------------------------------------------------
+    # Fusion of dense and BM25 candidates (rag/fusion.py; values tuned on the DPR dev file).
+    fusion_method: Literal["score", "rrf"] = "score"
+    fusion_dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    fusion_rrf_k: float = Field(default=60.0, gt=0.0)
+    fusion_dense_candidates: int = Field(default=50, ge=1)
+    fusion_keyword_candidates: int = Field(default=50, ge=1)
+    # Word-set overlap (Jaccard) from which two chunks count as duplicates; 1.0 = hash only.
+    fusion_duplicate_overlap: float = Field(default=0.9, gt=0.0, le=1.0)
+    mmr_lambda: float = Field(default=1.0, ge=0.0, le=1.0)  # 1.0 = no MMR
+    reranker_model: str = ""  # cross-encoder id or folder; empty = no reranking
+    reranker_top_n: int = Field(default=20, ge=2)  # fused hits the cross-encoder re-scores
+    # --- end hybrid retrieval ------------------------------------------------------------
+
     # --- answering -----------------------------------------------------------------------
     # Extractive answers below this sentence score (cosine, e5) are refused.
     answer_threshold: float = 0.82
@@ -67,7 +81,7 @@ class Settings(BaseSettings):
     llm_model: str = "VAGOsolutions/Llama-3-SauerkrautLM-8b-Instruct"  # hub id or local folder
     llm_quantization: Literal["none", "4bit", "8bit"] = "none"
     llm_base_url: str = ""  # OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM)
-    llm_api_key: str = ""  # local servers usually accept any key
+    llm_api_key: SecretStr = SecretStr("")  # local servers accept any; kept out of logs
     llm_server_model: str = ""  # model name on the server; empty = llm_model
     llm_timeout_s: float = 120.0
     llm_max_new_tokens: int = 512
@@ -92,6 +106,10 @@ class Settings(BaseSettings):
     max_file_mb: int = 200
     max_pages: int = 2000
     max_chunks_per_file: int = 20000
+
+    # --- robustness ----------------------------------------------------------------------
+    # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
+    pdf_password: SecretStr = SecretStr("")
 
     @field_validator("store_dir", "cache_dir", mode="after")
     @classmethod

@@ -13,7 +13,6 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor
 
-
 END_HEADER_ID = 128007  # <|end_header_id|>; the prompt ends with it and "\n\n"
 
 
