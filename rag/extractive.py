@@ -18,6 +18,9 @@ from rag.types import Answer, Citation, SearchHit
 
 MAX_PASSAGES = 4
 _MIN_WORDS = 4
+# Numbers and codes in a question ("LW 12", "E17", "2027") must occur in the passages:
+# e5 scores a question about model LW 12 as close to a passage about LW 9 as a real match.
+_KEY_NUMBER = re.compile(r"\b[A-Za-zÄÖÜäöü]{0,3}\d+[A-Za-z]?\b")
 _NO_LETTERS = re.compile(r"^[\W\d_]+$")
 
 
@@ -57,6 +60,13 @@ def score_sentences(
     return sorted(ranked, key=lambda x: (-x.score, x.hit_rank))
 
 
+def missing_key_numbers(question: str, hits: list[SearchHit]) -> list[str]:
+    """Numbers/codes of the question that none of the top passages contains."""
+    text = " ".join(h.chunk.text for h in hits[:MAX_PASSAGES]).casefold()
+    words = set(re.findall(r"\w+", text))
+    return [n for n in _KEY_NUMBER.findall(question) if n.casefold() not in words]
+
+
 def answer_extractively(
     question: str,
     hits: list[SearchHit],
@@ -67,7 +77,7 @@ def answer_extractively(
     margin: float = 0.04,
 ) -> Answer:
     scored = score_sentences(question, hits, embedder)
-    if not scored or scored[0].score < threshold:
+    if not scored or scored[0].score < threshold or missing_key_numbers(question, hits):
         return Answer(REFUSAL, False, [], retrieved=list(hits), backend="extractive")
     best = scored[0].score
     chosen = [s for s in scored if s.score >= max(threshold, best - margin)][:max_sentences]
