@@ -21,7 +21,7 @@ from ingest.cleanup import clean_pages
 from ingest.errors import IngestError, LimitExceededError
 from ingest.loaders import load_file, sanitize_source_name
 from rag.components.store import DocumentRecord, DuplicatePolicy
-from rag.index import Index
+from rag.index import Index, store_write_lock
 from rag.settings import Settings, get_settings
 from rag.types import Chunk, CleanText
 
@@ -151,7 +151,8 @@ class Ingestor:
                 return FileResult(shown, src, "unchanged", pages=existing.pages,
                                   chunks=existing.chunks)
             s = self.settings
-            doc = load_file(path, max_file_mb=s.max_file_mb, max_pages=s.max_pages, source=src)
+            doc = load_file(path, max_file_mb=s.max_file_mb, max_pages=s.max_pages, source=src,
+                            pdf_password=s.pdf_password.get_secret_value() or None)
             clean = clean_pages(doc.pages)
             chunks = chunk_text(
                 clean, doc_id=doc_id, source=src, id_prefix=prefix,
@@ -162,8 +163,11 @@ class Ingestor:
                 raise IngestError(shown, "kein Text gefunden (no text found)")
             if len(chunks) > s.max_chunks_per_file:
                 raise LimitExceededError(
-                    shown, f"{len(chunks)} Abschnitte, erlaubt sind {s.max_chunks_per_file} "
-                    f"(too many chunks; RAG_MAX_CHUNKS_PER_FILE)")
+                    shown,
+                    f"Datei ergibt {len(chunks)} Abschnitte; erlaubt sind höchstens "
+                    f"{s.max_chunks_per_file} (RAG_MAX_CHUNKS_PER_FILE)",
+                    f"file yields {len(chunks)} chunks; at most {s.max_chunks_per_file} allowed",
+                    name=src)
             chunks = [with_page_breaks(c, clean) for c in chunks]
             self._write(chunks, src, progress)
             record = DocumentRecord(
@@ -206,7 +210,8 @@ class Ingestor:
     ) -> IngestReport:
         report = IngestReport(pruned_requested=prune)
         files = expand_paths(paths)
-        with self.index.write_lock():
+        # The lock first: a second writer is told "busy" before it loads the model.
+        with store_write_lock(self.settings), self.index.write_lock():
             self.index.collect_garbage()
             bar = _bar(len(files), show_progress)
             for path in files:
@@ -229,13 +234,15 @@ def reindex(settings: Settings, extra_paths: Sequence[Path] = ()) -> list[Path]:
     """Drop the collection (any model) and return the files to ingest again."""
     from rag.components.store.chroma import drop_collections, read_registry
 
-    known = [Path(d.path) for d in read_registry(settings) if Path(d.path).exists()]
-    drop_collections(settings)
-    kw_dir = settings.store_dir / "keyword" / settings.collection
-    if kw_dir.exists():
-        import shutil
+    # Under the write lock: dropping the collections under a running ingest would corrupt it.
+    with store_write_lock(settings):
+        known = [Path(d.path) for d in read_registry(settings) if Path(d.path).exists()]
+        drop_collections(settings)
+        kw_dir = settings.store_dir / "keyword" / settings.collection
+        if kw_dir.exists():
+            import shutil
 
-        shutil.rmtree(kw_dir)
+            shutil.rmtree(kw_dir)
     seen: dict[Path, None] = {}
     for p in [*known, *extra_paths]:
         seen.setdefault(p, None)

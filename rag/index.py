@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,41 @@ class StoreBusyError(StoreError):
     pass
 
 
+_held = threading.local()  # lock files this thread holds (the lock is re-entrant per thread)
+
+
+@contextmanager
+def store_write_lock(settings: Settings) -> Iterator[None]:
+    """One writer per store; a second one gets a clear 'busy' error instead of waiting.
+
+    The lock file lives in ``store_dir``, so writers must share it (also in server mode).
+    Re-entrant within one thread (a caller may take it before the model loads, then
+    :meth:`Index.write_lock` again); other threads and processes get the busy error.
+    """
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    path = str(settings.store_dir.resolve() / f".{settings.collection}.write.lock")
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreBusyError(
+                "Ein anderer Ingest schreibt gerade in diesen Speicher; bitte später erneut "
+                f"versuchen. (Store busy: {settings.store_dir})"
+            ) from exc
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
+    finally:
+        os.close(fd)
+
+
 class Index:
     def __init__(
         self,
@@ -51,6 +87,8 @@ class Index:
         self.embedder = embedder
         self.store = store or make_store(self.settings, embedder.model_id, embedder.dimension)
         self._keyword: KeywordIndex | None = None
+        self._keyword_stat: tuple[int, int, int] | None = None  # file identity when loaded
+        self._writing = False  # inside write_lock: this Index may persist the keyword index
 
     # --- keyword index -------------------------------------------------------------------
     @property
@@ -59,37 +97,60 @@ class Index:
 
     @property
     def keyword(self) -> KeywordIndex:
-        """The keyword index, rebuilt from the store's texts if it drifted from Chroma."""
+        """The keyword index, rebuilt from the store's texts if it drifted from Chroma.
+
+        A reader (no write lock) reloads the file when another process saved a new one, and
+        only needs the live chunks; it never writes the file (the writer owns it).
+        """
+        if self._keyword is not None and not self._writing \
+                and self._keyword_stat != self._stat_keyword():
+            self._keyword = None
         if self._keyword is None:
             from rag.components.keyword.index import KeywordIndex
 
+            stat = self._stat_keyword()
             kw = KeywordIndex.open(self.keyword_dir)
-            if kw.ids() != set(self.store.chunk_ids()):
+            have = kw.ids()
+            if self._writing:
+                drifted = have != set(self.store.chunk_ids())
+            else:
+                drifted = not self._live_ids() <= have
+            if drifted:
                 log.info("keyword index out of sync with Chroma: rebuilding")
                 kw.rebuild((c.chunk_id, c.text) for batch in self.store.iter_chunks()
                            for c in batch)
-                kw.save()
-            self._keyword = kw
+                if self._writing:
+                    kw.save()
+                    stat = self._stat_keyword()
+            self._keyword, self._keyword_stat = kw, stat
         return self._keyword
+
+    def _stat_keyword(self) -> tuple[int, int, int] | None:
+        try:
+            st = (self.keyword_dir / "keyword.npz").stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _save_keyword(self) -> None:
+        self.keyword.save()
+        self._keyword_stat = self._stat_keyword()
+
+    def _live_ids(self) -> set[str]:
+        return {f"{d.chunk_prefix}:{i}" for d in self.store.documents() for i in range(d.chunks)}
 
     # --- writing -------------------------------------------------------------------------
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         """One writer per store; a second one gets a clear 'busy' error instead of waiting."""
-        self.settings.store_dir.mkdir(parents=True, exist_ok=True)
-        path = self.settings.store_dir / f".{self.settings.collection}.write.lock"
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
-        try:
+        with store_write_lock(self.settings):
+            if self._keyword is not None and self._keyword_stat != self._stat_keyword():
+                self._keyword = None  # another writer saved it since we loaded it
+            self._writing = True
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise StoreBusyError(
-                    "Ein anderer Ingest schreibt gerade in diesen Speicher; bitte später erneut "
-                    f"versuchen. (Store busy: {self.settings.store_dir})"
-                ) from exc
-            yield
-        finally:
-            os.close(fd)
+                yield
+            finally:
+                self._writing = False
 
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Write chunks of a not-yet-active version (invisible until :meth:`activate`)."""
@@ -99,7 +160,7 @@ class Index:
     def activate(self, record: DocumentRecord) -> None:
         """Switch the document to ``record``'s version, then drop the old chunks."""
         old = self.store.get_document(record.doc_id)
-        self.keyword.save()  # new chunks are durable in both indexes before the switch
+        self._save_keyword()  # new chunks are durable in both indexes before the switch
         self.store.put_document(record)
         if old is not None and old.chunk_prefix != record.chunk_prefix:
             self._drop_chunks(old)
@@ -116,7 +177,7 @@ class Index:
         ids = [f"{record.chunk_prefix}:{i}" for i in range(record.chunks)]
         self.store.delete_chunks(ids)
         self.keyword.delete(ids)
-        self.keyword.save()
+        self._save_keyword()
 
     def collect_garbage(self) -> int:
         """Delete chunks of versions that never went live (an interrupted ingest)."""
@@ -127,13 +188,13 @@ class Index:
         kw_dead = [i for i in self.keyword.ids() if i.rsplit(":", 1)[0] not in live.values()]
         if kw_dead:
             self.keyword.delete(kw_dead)
-            self.keyword.save()
+            self._save_keyword()
         return len(dead)
 
     def reset(self) -> None:
         self.store.reset()
         self.keyword.clear()
-        self.keyword.save()
+        self._save_keyword()
 
     # --- reading -------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -153,30 +214,49 @@ class Index:
         """Top-k live chunks for ``query``; hybrid (dense + German BM25) by default."""
         k = k or self.settings.top_k
         mode = mode or self.settings.retrieval_mode
-        live = set(self.live_prefixes().values())
-        if not live or not query.strip():
+        if mode not in ("dense", "bm25", "hybrid"):
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        if not query.strip():
+            return []
+        # A writer in another process may switch a document while we query (and then drop
+        # its old chunks): retry until the registry is the same before and after, so the
+        # hits are exactly one consistent state, old or new.
+        before = self.live_prefixes()
+        for _ in range(5):
+            hits = self._search_live(query, k, filters, mode, set(before.values()))
+            after = self.live_prefixes()
+            if after == before:
+                break
+            before = after
+        return hits
+
+    def _search_live(
+        self, query: str, k: int, filters: Filter | None, mode: Mode, live: set[str]
+    ) -> list[SearchHit]:
+        if not live:
             return []
         match mode:
             case "dense":
                 return self._dense(query, k, filters, live)
             case "bm25":
                 return self._bm25(query, k, filters, live)
-            case "hybrid":
+            case _:
                 from rag.fusion import hybrid_search
 
                 return hybrid_search(self, query, k, filters=filters, live=live)
-        raise ValueError(f"unknown retrieval mode {mode!r}")
 
     def _dense(self, query: str, k: int, filters: Filter | None, live: set[str]) -> list[SearchHit]:
         vec = self.embedder.embed_queries([query])[0]
-        n = max(4 * k, 20)
+        total = self.store.count()
+        n = min(max(4 * k, 20), total)
         while True:
             raw = self.store.query(vec, n, filters)
             hits = [h for h in raw if h.chunk.version_prefix in live]
-            # Dead chunks of an interrupted ingest can crowd the top n: widen and retry.
-            if len(hits) >= k or len(raw) < n:
+            # Dead chunks (an interrupted ingest, an old version being deleted) can crowd
+            # the top n: widen and retry until everything was asked for.
+            if len(hits) >= k or n >= total:
                 return hits[:k]
-            n *= 4
+            n = min(4 * n, total)
 
     def _bm25(self, query: str, k: int, filters: Filter | None, live: set[str]) -> list[SearchHit]:
         allowed = None

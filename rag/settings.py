@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     # --- end hybrid retrieval ------------------------------------------------------------
 
     # --- answering -----------------------------------------------------------------------
-    # Extractive answers below this sentence score (cosine, e5) are refused.
-    answer_threshold: float = 0.82
+    # Extractive answers below this sentence score (cosine, e5) are refused. Calibrated on
+    # corpora/qa.jsonl with benchmarks/calibrate_refusal.py (figures in README).
+    answer_threshold: float = 0.845
     answer_max_sentences: int = 3
 
     # --- generation ----------------------------------------------------------------------

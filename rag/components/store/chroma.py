@@ -136,6 +136,10 @@ class ChromaStore:
         for text, meta, dist in zip(
             res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
         ):
+            # A chunk deleted by another process while we query can come back from the
+            # vector index without its record: it is gone, skip it.
+            if text is None or meta is None:
+                continue
             hits.append(SearchHit(Chunk.from_record(text, meta), 1.0 - float(dist)))
         return hits
 

@@ -1,0 +1,146 @@
+"""Concurrency on one store, with real processes: a second writer is refused with a clear
+"busy" message, and searches running next to an ingest see the old or the new state of a
+document, never a mix. Embedded Chroma and a `chroma run` server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from ingest.pipeline import doc_id_for
+from rag.index import Index
+from rag.settings import Settings
+from tests.conftest import make_settings
+from tests.test_bad_inputs import assert_consistent, long_pdf
+from tests.test_crash_safety import DEADLINE_S, MODES, POLL_S, fresh_index, rag_cli, rag_json
+from tests.test_loaders import make_pdf, page_lines
+
+BUSY = "Ein anderer Ingest schreibt gerade in diesen Speicher"
+
+
+def wait_for_new_chunks(settings: Settings, embedder, child, doc_id: str,  # noqa: ANN001
+                        old_prefix: str | None) -> Index:
+    """Poll until ``child`` has written chunks of a new version of ``doc_id``."""
+    lock = settings.store_dir / f".{settings.collection}.write.lock"
+    deadline = time.monotonic() + DEADLINE_S
+    reader = None
+    while True:
+        assert child.poll() is None, "ingest ended too early: " + child.stderr.read()[-2000:]
+        assert time.monotonic() < deadline
+        if lock.exists():  # the child has created the collections by now
+            reader = reader or Index(settings, embedder)
+            if any(i.startswith(doc_id + ":") and (old_prefix is None
+                                                   or not i.startswith(old_prefix))
+                   for i in reader.store.chunk_ids()):
+                return reader
+        time.sleep(POLL_S)
+
+
+def test_second_writer_gets_busy_message(tmp_path: Path, store_mode: str, embedder) -> None:  # noqa: ANN001
+    settings = make_settings(tmp_path, store_mode)
+    big = long_pdf(tmp_path / "gross.pdf", 200, lines=4)
+    other = make_pdf(tmp_path / "andere.pdf", [page_lines(n) for n in (1, 2)])
+
+    first = rag_cli(settings, "ingest", str(big), "--json", cwd=tmp_path)
+    try:
+        wait_for_new_chunks(settings, embedder, first, doc_id_for("gross.pdf"), None)
+        # Freeze the first writer mid-file: it keeps holding the store's write lock.
+        os.kill(first.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        for args in (("ingest", str(other)), ("ingest", "--reindex", str(other))):
+            second = rag_cli(settings, *args, cwd=tmp_path)
+            out, err = second.communicate(timeout=DEADLINE_S)
+            assert second.returncode == 1, (args, out, err)
+            assert BUSY in err and "Store busy" in err, (args, err)
+            assert len(err.strip().splitlines()) == 1  # one clear line, no traceback
+        busy_s = time.monotonic() - started
+    finally:
+        if first.poll() is None:
+            os.kill(first.pid, signal.SIGCONT)
+        out, err = first.communicate(timeout=DEADLINE_S)
+    assert first.returncode == 0, err[-2000:]
+    assert busy_s < 120  # refused at once (no model load), not after waiting for the lock
+
+    # The refused writers changed nothing; the first one finished normally.
+    view = fresh_index(settings, embedder)
+    assert [d.source for d in view.documents()] == ["gross.pdf"]
+    assert_consistent(view)
+    out = rag_json(settings, "ingest", str(other), str(big), cwd=tmp_path)
+    assert out == {"ingested": [str(other)], "unchanged": [str(big)], "failed": []}
+    view = fresh_index(settings, embedder)
+    assert [d.source for d in view.documents()] == ["andere.pdf", "gross.pdf"]
+    assert_consistent(view)
+
+
+def _snapshot(index: Index, queries: list[str]) -> dict[tuple[str, str], list[tuple]]:
+    return {
+        (q, mode): [(h.chunk.source, h.chunk.version_prefix, h.chunk.text)
+                    for h in index.search(q, 5, mode=mode)]
+        for q in queries for mode in MODES
+    }
+
+
+def _texts(index: Index, prefix: str) -> set[str]:
+    return {c.text for batch in index.store.iter_chunks() for c in batch
+            if c.version_prefix == prefix}
+
+
+def test_queries_during_ingest_see_old_or_new_state(
+    tmp_path: Path, store_mode: str, embedder  # noqa: ANN001
+) -> None:
+    settings = make_settings(tmp_path, store_mode)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    doc = long_pdf(docs / "handbuch.pdf", 12, lines=4)
+    stable = make_pdf(docs / "stabil.pdf", [page_lines(n) for n in (1, 2, 3)])
+    rag_json(settings, "ingest", str(doc), str(stable), cwd=tmp_path)
+    queries = ["Abschnitt 5.2 regelt Datenschutz für den Vorgang",
+               "Geschäftsvorfall der Abteilung 5",
+               "Kapitel 2: Die Größe der Übergabe ist im Abschnitt 2 geregelt"]
+    before = fresh_index(settings, embedder)
+    old_prefix = before.store.get_document(doc_id_for("handbuch.pdf")).chunk_prefix
+    old_texts = _texts(before, old_prefix)
+
+    long_pdf(doc, 160, lines=4, word="Geschäftsvorfall")
+    child = rag_cli(settings, "ingest", str(doc), "--json", cwd=tmp_path)
+    seen: list[dict] = []
+    mid_ingest = 0
+    try:
+        reader = wait_for_new_chunks(settings, embedder, child, doc_id_for("handbuch.pdf"),
+                                     old_prefix)
+        while child.poll() is None:
+            # A server client sees writes at once; an embedded one only when new (like a
+            # fresh `rag search` process), so embedded polls open the store anew.
+            view = reader if settings.chroma_host else fresh_index(settings, embedder)
+            live = view.store.get_document(doc_id_for("handbuch.pdf")).chunk_prefix
+            seen.append(_snapshot(view, queries))
+            mid_ingest += live == old_prefix
+            time.sleep(POLL_S)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        _, err = child.communicate()
+    assert child.returncode == 0, err[-2000:]
+    after = fresh_index(settings, embedder)
+    new_prefix = after.store.get_document(doc_id_for("handbuch.pdf")).chunk_prefix
+    assert new_prefix != old_prefix
+    versions = {old_prefix: old_texts, new_prefix: _texts(after, new_prefix)}
+    seen.append(_snapshot(after, queries))
+
+    assert mid_ingest >= 1, "no search ran while the new version was being written"
+    for snap in seen:
+        for (query, mode), hits in snap.items():
+            where = f"{query!r} ({mode}): {hits}"
+            # The big document is always there, in exactly one complete version ...
+            prefixes = {p for source, p, _ in hits if source == "handbuch.pdf"}
+            assert len(prefixes) == 1, f"mixed or missing versions for {where}"
+            (prefix,) = prefixes
+            assert prefix in versions, f"unknown version for {where}"
+            assert all(t in versions[prefix] for source, p, t in hits if p == prefix)
+            # ... and the other document never flickers away.
+            if query.startswith("Kapitel 2"):
+                assert hits[0][0] == "stabil.pdf", where
+    assert_consistent(after)
