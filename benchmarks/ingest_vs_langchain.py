@@ -7,6 +7,8 @@ overlap) and batch size 32, each pipeline in its own fresh process (so peak RSS 
 
 * Quelle: ``Ingestor.run`` (pypdf layout text, German cleanup, sentence-aware chunks,
   length-sorted batches, Chroma + keyword index, crash-safe versioned writes).
+* Quelle int8: the same with ``RAG_EMBEDDING_QUANTIZATION=int8`` (dynamically quantised
+  Linear layers; its retrieval-quality cost is in benchmarks/README.md).
 * LangChain: ``PyPDFLoader`` + ``RecursiveCharacterTextSplitter.from_huggingface_tokenizer``
   + ``HuggingFaceEmbeddings`` + ``Chroma.from_documents`` (cosine space).
 
@@ -76,24 +78,21 @@ def vm_hwm_mb() -> float:
 # --- workers: each runs in its own process -------------------------------------------------
 
 
-def quelle_settings(store: Path):  # noqa: ANN201
+def quelle_settings(store: Path, quant: str = "none"):  # noqa: ANN201
     sys.path.insert(0, str(REPO))
-    import importlib.util
-
     from rag.settings import Settings
 
-    # Hybrid retrieval needs rag.fusion; measure dense where it is not there yet.
-    mode = "hybrid" if importlib.util.find_spec("rag.fusion") else "dense"
     return Settings(_env_file=None, store_dir=store, embedding_source="offline",  # type: ignore[call-arg]
                     chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
-                    embedding_batch_size=BATCH, retrieval_mode=mode, llm_backend="extractive")
+                    embedding_batch_size=BATCH, embedding_quantization=quant,
+                    llm_backend="extractive")
 
 
-def worker_quelle(files_dir: Path, store: Path) -> dict:
+def worker_quelle(files_dir: Path, store: Path, quant: str) -> dict:
     from ingest.pipeline import Ingestor, expand_paths
     from rag.index import Index
 
-    settings = quelle_settings(store)
+    settings = quelle_settings(store, quant)
     t0 = time.perf_counter()
     index = Index(settings)
     index.embedder.embed_documents(["Aufwärmen"])
@@ -109,7 +108,7 @@ def worker_quelle(files_dir: Path, store: Path) -> dict:
     again_s = time.perf_counter() - t0
     assert len(again.by_status("unchanged")) == len(files)
     return {
-        "pipeline": "quelle", "model": index.embedder.name, "files": len(files),
+        "pipeline": f"quelle-{quant}", "model": index.embedder.name, "files": len(files),
         "pages": sum(r.pages for r in first.results),
         "chunks": sum(r.chunks for r in first.results),
         "model_load_s": load_s, "ingest_s": first_s, "reingest_s": again_s,
@@ -253,8 +252,6 @@ def long_pdf(dst: Path, pages: int) -> Path:
 
 def cold_ask(store: Path) -> float:
     env = _env() | {"RAG_STORE_DIR": str(store), "RAG_EMBEDDING_SOURCE": "offline"}
-    settings_mode = quelle_settings(store).retrieval_mode
-    env["RAG_RETRIEVAL_MODE"] = settings_mode
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "rag", "ask", QUESTION, "--json",
                            "--backend", "extractive"], cwd=REPO, env=env,
@@ -286,6 +283,8 @@ def main() -> int:
     ap.add_argument("--memory-pages", type=int, nargs=2, default=(30, 300))
     ap.add_argument("--queries", type=int, default=20)
     ap.add_argument("--skip-langchain", action="store_true")
+    ap.add_argument("--skip-int8", action="store_true",
+                    help="no run with RAG_EMBEDDING_QUANTIZATION=int8")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -294,7 +293,7 @@ def main() -> int:
         paths = [Path(p) for p in rest]
         match kind:
             case "quelle":
-                out = worker_quelle(*paths)
+                out = worker_quelle(paths[0], paths[1], rest[2])
             case "langchain":
                 out = worker_langchain(*paths)
             case "memory":
@@ -320,8 +319,11 @@ def main() -> int:
         docs = tmp / "docs"
         docs.mkdir()
         results["pages_in_corpus"] = corpus_copies(docs, args.min_pages)
-        quelle = run_worker(Path(sys.executable), "quelle", str(docs), str(tmp / "q-store"))
-        results["quelle"] = quelle
+        results["quelle"] = run_worker(Path(sys.executable), "quelle", str(docs),
+                                       str(tmp / "q-store"), "none")
+        if not args.skip_int8:
+            results["quelle_int8"] = run_worker(Path(sys.executable), "quelle", str(docs),
+                                                str(tmp / "q8-store"), "int8")
         if not args.skip_langchain:
             results["langchain"] = run_worker(BENCH_PY, "langchain", str(docs),
                                               str(tmp / "lc-store"), str(model_dir))
@@ -343,28 +345,30 @@ def main() -> int:
 
 
 def print_table(r: dict) -> None:
-    q, lc = r["quelle"], r.get("langchain")
-    rows = [("pages", "pages", "{:.0f}"), ("chunks", "chunks", "{:.0f}"),
-            ("model load s (not counted)", "model_load_s", "{:.1f}"),
-            ("ingest s", "ingest_s", "{:.1f}")]
-    print(f"cores {r['cores']}, load average at start {r['load_avg_start'][0]:.2f} / "
-          f"{r['load_avg_start'][1]:.2f} / {r['load_avg_start'][2]:.2f}, at end "
-          f"{r['load_avg_end'][0]:.2f} / {r['load_avg_end'][1]:.2f} / "
-          f"{r['load_avg_end'][2]:.2f}")
-    print(f"{'':34}{'Quelle':>12}{'LangChain':>12}")
-    for label, key, fmt in rows:
-        lcv = fmt.format(lc[key]) if lc else "-"
-        print(f"{label:34}{fmt.format(q[key]):>12}{lcv:>12}")
-    qp, qc = q["pages"] / q["ingest_s"], q["chunks"] / q["ingest_s"]
-    print(f"{'pages/s':34}{qp:>12.2f}" + (f"{lc['pages'] / lc['ingest_s']:>12.2f}" if lc else ""))
-    print(f"{'chunks/s':34}{qc:>12.2f}" + (f"{lc['chunks'] / lc['ingest_s']:>12.2f}" if lc else ""))
-    print(f"{'peak RSS MB':34}{q['peak_rss_mb']:>12.0f}" +
-          (f"{lc['peak_rss_mb']:>12.0f}" if lc else ""))
-    if lc:
-        print(f"ratio Quelle/LangChain pages/s: {qp / (lc['pages'] / lc['ingest_s']):.2f}x")
-    print(f"unchanged re-ingest: {q['reingest_s']:.2f} s warm "
-          f"({q['ingest_s'] / q['reingest_s']:.0f}x faster than first ingest); "
-          f"fresh `rag ingest` process: {r['cold_reingest_s']:.1f} s (model load included)")
+    cols = [(name, r[key]) for name, key in (("Quelle", "quelle"), ("Quelle int8", "quelle_int8"),
+                                             ("LangChain", "langchain")) if key in r]
+    start, end = r["load_avg_start"], r["load_avg_end"]
+    print(f"cores {r['cores']}, load average (1/5/15 min) at start {start[0]:.2f} / "
+          f"{start[1]:.2f} / {start[2]:.2f}, at end {end[0]:.2f} / {end[1]:.2f} / {end[2]:.2f}")
+    print(f"{'':30}" + "".join(f"{name:>13}" for name, _ in cols))
+    rows = [
+        ("pages", lambda x: f"{x['pages']:.0f}"),
+        ("chunks", lambda x: f"{x['chunks']:.0f}"),
+        ("model load s (not counted)", lambda x: f"{x['model_load_s']:.1f}"),
+        ("ingest s", lambda x: f"{x['ingest_s']:.1f}"),
+        ("pages/s", lambda x: f"{x['pages'] / x['ingest_s']:.2f}"),
+        ("chunks/s", lambda x: f"{x['chunks'] / x['ingest_s']:.2f}"),
+        ("peak RSS MB", lambda x: f"{x['peak_rss_mb']:.0f}"),
+    ]
+    if "langchain" in r:
+        base = r["langchain"]["pages"] / r["langchain"]["ingest_s"]
+        rows.append(("pages/s vs LangChain", lambda x: f"{x['pages'] / x['ingest_s'] / base:.2f}x"))
+    for label, fmt in rows:
+        print(f"{label:30}" + "".join(f"{fmt(x):>13}" for _, x in cols))
+    q = r["quelle"]
+    print(f"unchanged re-ingest: {q['reingest_s']:.2f} s in the warm process "
+          f"({q['ingest_s'] / q['reingest_s']:.0f}x faster than the first ingest); "
+          f"a fresh `rag ingest` process: {r['cold_reingest_s']:.1f} s (model load included)")
     for n, m in r["memory"].items():
         print(f"{n}-page PDF: {m['chunks']} chunks in {m['seconds']:.1f} s, RSS after model load "
               f"{m['rss_after_model_mb']:.0f} MB, peak during ingest "

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # --- robustness ----------------------------------------------------------------------
     # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
     pdf_password: SecretStr = SecretStr("")
+    # int8: dynamically quantised embedding model, ~2x faster ingest on CPU; its own model id
+    # (switching needs `rag ingest --reindex`). See benchmarks/README.md for the quality cost.
+    embedding_quantization: Literal["none", "int8"] = "none"
 
     @field_validator("store_dir", "cache_dir", mode="after")
     @classmethod

@@ -6,10 +6,18 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.cli import main
-from rag.eval.retrieval import METRIC_KEYS, Metrics, dpr_questions, sample
+from rag.eval.retrieval import (
+    METRIC_KEYS,
+    Metrics,
+    dpr_questions,
+    passage_vectors,
+    sample,
+    vector_cache_file,
+)
 from rag.settings import get_settings
 
 # 30 short German passages, each with a question and its imperative forms.
@@ -145,7 +153,8 @@ def offline_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
-    assert main(["eval", "retrieval", *args, "--json"]) == 0
+    # --no-cache: tests do not write passage vectors into the user's cache folder.
+    assert main(["eval", "retrieval", *args, "--json", "--no-cache"]) == 0
     out = capsys.readouterr().out.strip()
     return json.loads(out)
 
@@ -185,7 +194,9 @@ def test_question_variants_and_limit(dpr_file: Path, capsys: pytest.CaptureFixtu
 
 
 def test_human_output_is_german(dpr_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "retrieval", "--dataset", str(dpr_file), "--mode", "bm25"]) == 0
+    assert (
+        main(["eval", "retrieval", "--dataset", str(dpr_file), "--mode", "bm25", "--no-cache"]) == 0
+    )
     out = capsys.readouterr().out
     assert "R@1" in out and "MRR@10" in out and "nDCG@10" in out
     assert "Latenz" in out and "Fragen: 30" in out
@@ -207,7 +218,7 @@ def test_qa_format_uses_doc_and_page(tmp_path: Path, capsys: pytest.CaptureFixtu
     rows = [
         {"question": "Wie viele Tage Urlaub habe ich?", "doc": "urlaub.txt", "page": 1},
         {"question": "Wann verfällt der Resturlaub?", "doc": "urlaub.txt", "page": 1},
-        {"question": "Wie lange darf ich Bücher behalten?", "doc": "bibliothek.md", "page": 1},
+        {"question": "Wie lange ist die Leihfrist?", "doc": "bibliothek.md", "page": 1},
         {
             "question": "Was kostet ein Parkplatz?",
             "doc": None,
@@ -241,3 +252,18 @@ def test_metrics_and_sampling_helpers() -> None:
     items = list(range(100))
     assert sample(items, 10, 1) == sample(items, 10, 1) != sample(items, 10, 2)
     assert sample(items, None, 1) == items
+
+
+def test_passage_vectors_are_cached_per_model_and_texts(tmp_path: Path, embedder: object) -> None:
+    texts = [c for c, _ in PASSAGES[:5]]
+    first = passage_vectors(embedder, texts, tmp_path)
+    file = vector_cache_file(tmp_path, embedder.model_id, texts)  # type: ignore[attr-defined]
+    assert file.exists() and first.shape == (5, embedder.dimension)  # type: ignore[attr-defined]
+    assert np.allclose(first, embedder.embed_documents(texts), atol=1e-5)  # type: ignore[attr-defined]
+    # The second call reads the file (a marker value proves it) ...
+    marked = first.copy()
+    marked[0, 0] = 42.0
+    np.save(file, marked)
+    assert passage_vectors(embedder, texts, tmp_path)[0, 0] == 42.0
+    # ... and other texts get another file.
+    assert vector_cache_file(tmp_path, "m", texts) != vector_cache_file(tmp_path, "m", texts[:4])

@@ -36,3 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--k", type=int, default=10, help="Suchtiefe für die Kennzahlen (Standard: 10)")
     p.add_argument("--json", action="store_true", help="nur die Kennzahlen als JSON ausgeben")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="Passagen-Vektoren (DPR) neu berechnen statt aus dem Cache (RAG_CACHE_DIR) zu laden",
+    )

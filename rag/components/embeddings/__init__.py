@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, str, str], Embedder] = {}
+_cache: dict[tuple[str, str, str, str, str], Embedder] = {}
 _OFFLINE_IDS = {BASE_MODEL, MODEL_ID}
 
 
@@ -55,11 +55,17 @@ def make_embedder(settings: Settings) -> Embedder:
 
     The batch size of the first call for a key is kept.
     """
+    quant = getattr(settings, "embedding_quantization", "none")
     key = (settings.embedding_model.strip(), settings.embedding_source,
-           settings.embedding_device, str(settings.cache_dir))
+           settings.embedding_device, str(settings.cache_dir), quant)
     with _lock:
         if key not in _cache:
-            _cache[key] = _load(settings)
+            embedder = _load(settings)
+            if quant == "int8":
+                from rag.components.embeddings.quantize import quantize_int8
+
+                embedder = quantize_int8(embedder)
+            _cache[key] = embedder
         return _cache[key]
 
 

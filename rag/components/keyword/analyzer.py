@@ -198,17 +198,24 @@ class CompoundSplitter:
                     return (base,)
         return ()
 
+    def _part_ok(self, word: str) -> bool:
+        # Short parts only from the curated list (Tag, Amt, Weg): corpus fragments of three
+        # letters are too often not words.
+        if len(word) >= self.min_part:
+            return self._is_known(word)
+        return len(word) >= 3 and word in COMMON_WORDS
+
     def _split(self, token: str, depth: int) -> tuple[str, ...]:
-        m, is_known = self.min_part, self._is_known
+        m, ok = self.min_part, self._part_ok
         if len(token) < 2 * m or depth > 3 or not token.isalpha():
             return ()
         # The head's inflection ending is the token's ending, so it is the same at every cut.
         endings = [len(e) for e in _HEAD_ENDINGS if token.endswith(e)]
-        for i in range(m, len(token) - m + 1):  # i = start of the head: longest head first
+        for i in range(3, len(token) - 2):  # i = start of the head: longest head first
             head = None
             for e in endings:
                 base = token[i : len(token) - e]
-                if len(base) >= m and is_known(base):
+                if ok(base):
                     head = base
                     break
             if head is None:
@@ -218,9 +225,9 @@ class CompoundSplitter:
                 if link and not left.endswith(link):
                     continue
                 mod = left[: len(left) - len(link)]
-                if len(mod) < m:
+                if len(mod) < 3:
                     continue
-                if is_known(mod):
+                if ok(mod):
                     return (mod, head)
                 sub = self._split(mod, depth + 1)
                 if sub:
