@@ -103,13 +103,26 @@ class AnalyzerOptions:
     min_part: int = 4  # shortest compound part considered a word
     # Also index a known head when the modifier is unknown ("Leihfrist" -> "frist").
     head_only: bool = False
+    # Also emit pairs of neighbouring kept tokens ("frist kundigung"), a cheap phrase match.
+    bigrams: bool = False
+    # Keep capitalised stop words inside a sentence: names like "Dessen" or "Will".
+    case_stopwords: bool = False
 
     def signature(self) -> str:
         """Identifies the token stream: a stored index with another signature is stale."""
         return (
             f"de1:f{int(self.fold_umlauts)}s{int(self.stem)}w{int(self.stopwords)}"
             f"c{int(self.compounds)}m{self.min_part}h{int(self.head_only)}"
+            f"b{int(self.bigrams)}k{int(self.case_stopwords)}"
         )
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """True if only spaces, quotes or brackets separate ``pos`` from a sentence end."""
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\n\"'„“‚‘»«(":
+        i -= 1
+    return i < 0 or text[i] in ".!?:;"
 
 
 class GermanAnalyzer:
@@ -130,24 +143,46 @@ class GermanAnalyzer:
             return fold(text)
         return unicodedata.normalize("NFKC", text).casefold()
 
+    def words(self, text: str) -> list[str]:
+        """Normalised words without stop words (no bigrams, not stemmed)."""
+        opt = self.options
+        stop = STOPWORDS if opt.stopwords else frozenset()
+        if not opt.case_stopwords:
+            toks = _TOKEN_RE.findall(self._normalize(text))
+            return [t for t in toks if (len(t) > 1 or t.isdigit()) and t not in stop]
+        out = []
+        raw = unicodedata.normalize("NFKC", text)
+        for m in _TOKEN_RE.finditer(raw):
+            t = self._normalize(m.group())
+            if len(t) < 2 and not t.isdigit():
+                continue
+            if t in stop and not (m.group()[0].isupper() and not _sentence_start(raw, m.start())):
+                continue
+            out.append(t)
+        return out
+
     def tokens(self, text: str) -> list[str]:
-        """Surface tokens of a document (normalised, stop words removed, not stemmed)."""
-        toks = _TOKEN_RE.findall(self._normalize(text))
-        stop = STOPWORDS if self.options.stopwords else frozenset()
-        return [t for t in toks if (len(t) > 1 or t.isdigit()) and t not in stop]
+        """Surface tokens of a document: words, plus neighbouring pairs if enabled."""
+        return self._with_bigrams(self.words(text))
 
     def query_tokens(self, text: str) -> list[str]:
         """Like :meth:`tokens`, minus question words and instruction verbs."""
-        toks = self.tokens(text)
-        if not self.options.query_stopwords:
-            return toks
-        kept = [t for t in toks if t not in QUERY_STOPWORDS]
-        # A query made only of such words ("Was gibt es?") keeps them rather than nothing.
-        return kept or toks
+        toks = self.words(text)
+        if self.options.query_stopwords:
+            # A query made only of such words ("Was gibt es?") keeps them, not nothing.
+            toks = [t for t in toks if t not in QUERY_STOPWORDS] or toks
+        return self._with_bigrams(toks)
+
+    def _with_bigrams(self, words: list[str]) -> list[str]:
+        if not self.options.bigrams or len(words) < 2:
+            return words
+        return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
     def _stem(self, token: str) -> str:
         if not self.options.stem:
             return token
+        if " " in token:  # a bigram: stem both words
+            return " ".join(self._stemmer.stemWords(token.split(" ")))
         return self._stemmer.stemWord(token)
 
     def stems(self, tokens: Iterable[str]) -> list[str]:

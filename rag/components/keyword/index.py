@@ -57,6 +57,12 @@ class BM25Params:
     # Weight of indexed compounds formed from two query words ("Frist der Kündigung" ->
     # "Kündigungsfrist"); finds compounds whose parts never occur alone in the corpus.
     query_join_weight: float = 0.25
+    # Weight of word-pair features (only with AnalyzerOptions.bigrams).
+    bigram_weight: float = 0.5
+    # Also match words by their first ``prefix_len`` letters (0 = off), a light stand-in for
+    # derivations the stemmer keeps apart ("Komponist" / "Komposition").
+    prefix_len: int = 0
+    prefix_weight: float = 0.2
 
 
 @dataclass
@@ -316,7 +322,14 @@ class KeywordIndex:
             toks = an.query_tokens(query)
             for tok in toks:
                 stem = an.stem(tok)
+                if " " in tok:  # word pair
+                    feats[stem] = feats.get(stem, 0.0) + self.params.bigram_weight
+                    continue
                 feats[stem] = feats.get(stem, 0.0) + 1.0
+                pl = self.params.prefix_len
+                if pl and len(tok) > pl and tok.isalpha():
+                    pf = "^" + tok[:pl]
+                    feats[pf] = feats.get(pf, 0.0) + self.params.prefix_weight
                 if an.options.compounds and self._splitter is not None:
                     for part in self._splitter.split(tok):
                         ps = an.stem(part)
@@ -380,7 +393,17 @@ class KeywordIndex:
                 continue
             term = self._terms[tid]
             stem = an.stem(term)
+            if " " in term:  # word pair
+                self._term_map[tid] = (
+                    np.asarray([self._feature(stem)], np.int32),
+                    np.asarray([self.params.bigram_weight], np.float32),
+                )
+                continue
             feats, weights = [self._feature(stem)], [1.0]
+            pl = self.params.prefix_len
+            if pl and len(term) > pl and term.isalpha():
+                feats.append(self._feature("^" + term[:pl]))
+                weights.append(self.params.prefix_weight)
             if an.options.compounds and part_w > 0:
                 for part in self._splitter.split(term):
                     ps = an.stem(part)
@@ -433,8 +456,9 @@ class KeywordIndex:
         docs = tf.indices.astype(np.int32)
         freq = tf.data.astype(np.float32)
         df = np.diff(tf.indptr)
-        # Document length counts surface tokens only, so splitting does not penalise compounds.
-        dl = np.asarray(doc_terms.sum(axis=1), dtype=np.float32).ravel()
+        # Document length counts words only: neither compound parts nor word pairs.
+        is_word = np.fromiter((" " not in t for t in self._terms), dtype=bool, count=n_terms)
+        dl = np.asarray(doc_terms @ is_word.astype(np.float32), dtype=np.float32).ravel()
         avgdl = float(dl.mean()) if n_docs else 1.0
         idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)  # Lucene
         norm = prm.k1 * (1.0 - prm.b + prm.b * dl[docs] / max(avgdl, 1e-9))
