@@ -187,7 +187,9 @@ def test_sigkill_during_first_ingest_leaves_nothing_visible(
 ) -> None:
     """A brand-new document killed mid-file is invisible and the next run cleans up."""
     settings = make_settings(tmp_path, store_mode)
-    big = long_pdf(tmp_path / "neu.pdf", 120, lines=4)
+    # Several embedding batches (~300 chunks), so that the kill lands while batches remain:
+    # with one batch the chunks and the registry switch follow each other within a poll.
+    big = long_pdf(tmp_path / "neu.pdf", 400, lines=8)
     child = rag_cli(settings, "ingest", str(big), cwd=tmp_path)
     reader = None
     deadline = time.monotonic() + DEADLINE_S
