@@ -89,6 +89,9 @@ class Index:
         self._keyword: KeywordIndex | None = None
         self._keyword_stat: tuple[int, int, int] | None = None  # file identity when loaded
         self._writing = False  # inside write_lock: this Index may persist the keyword index
+        # The registry as this Index last saw it; a change made elsewhere means another
+        # process wrote, and an embedded store must be re-opened to see its vectors.
+        self._seen: dict[str, str] | None = None
 
     # --- keyword index -------------------------------------------------------------------
     @property
@@ -164,6 +167,7 @@ class Index:
         self.store.put_document(record)
         if old is not None and old.chunk_prefix != record.chunk_prefix:
             self._drop_chunks(old)
+        self._seen = self.live_prefixes()
 
     def delete_document(self, doc_id: str) -> DocumentRecord | None:
         old = self.store.get_document(doc_id)
@@ -171,6 +175,7 @@ class Index:
             return None
         self.store.delete_document(doc_id)  # invisible first, then cleaned up
         self._drop_chunks(old)
+        self._seen = self.live_prefixes()
         return old
 
     def _drop_chunks(self, record: DocumentRecord) -> None:
@@ -195,6 +200,14 @@ class Index:
         self.store.reset()
         self.keyword.clear()
         self._save_keyword()
+        self._seen = {}
+
+    def _sync_view(self, live: dict[str, str]) -> None:
+        """Re-open the store when another process switched documents since we last looked."""
+        if self._seen is not None and live != self._seen:
+            log.info("store changed by another process: re-opening it")
+            self.store.refresh()
+        self._seen = live
 
     # --- reading -------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -223,6 +236,7 @@ class Index:
         # hits are exactly one consistent state, old or new.
         before = self.live_prefixes()
         for _ in range(5):
+            self._sync_view(before)
             hits = self._search_live(query, k, filters, mode, set(before.values()))
             after = self.live_prefixes()
             if after == before:

@@ -144,3 +144,37 @@ def test_queries_during_ingest_see_old_or_new_state(
             if query.startswith("Kapitel 2"):
                 assert hits[0][0] == "stabil.pdf", where
     assert_consistent(after)
+
+
+def test_long_running_reader_sees_other_process_writes(
+    tmp_path: Path, store_mode: str, embedder  # noqa: ANN001
+) -> None:
+    """A web app's Index stays open while `rag ingest`/`rag docs delete` run elsewhere.
+
+    Embedded Chroma keeps a per-process vector index that never sees another process's
+    vectors; the Index must notice the registry change and re-open the store, so the new
+    document is found by dense search too (not only by the keyword index).
+    """
+    settings = make_settings(tmp_path, store_mode)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "kantine.txt").write_text(
+        "Die Kantine im Erdgeschoss öffnet montags bis freitags um 11:30 Uhr.", encoding="utf-8")
+    (docs / "fahrrad.txt").write_text(
+        "Im Fahrradkeller im Nordflügel stehen zwölf Ladepunkte für E-Bikes bereit.",
+        encoding="utf-8")
+    rag_json(settings, "ingest", str(docs / "kantine.txt"), cwd=tmp_path)
+    reader = Index(settings, embedder)
+    query = "Wo gibt es Ladepunkte für E-Bikes?"
+    assert [h.chunk.source for h in reader.search(query, 3, mode="dense")] == ["kantine.txt"]
+
+    rag_json(settings, "ingest", str(docs / "fahrrad.txt"), cwd=tmp_path)
+    for mode in MODES:
+        hits = reader.search(query, 3, mode=mode)
+        assert hits and hits[0].chunk.source == "fahrrad.txt", mode
+
+    proc = rag_cli(settings, "docs", "delete", "fahrrad.txt", cwd=tmp_path)
+    out, err = proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode == 0, err
+    for mode in MODES:
+        assert "fahrrad.txt" not in {h.chunk.source for h in reader.search(query, 3, mode=mode)}

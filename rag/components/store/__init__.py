@@ -34,4 +34,6 @@ def make_store(settings: Settings, embedding_model: str, dimension: int) -> Docu
     from rag.components.store.chroma import ChromaStore, make_client
 
     # Only Chroma today; the client (embedded vs server) is chosen by make_client.
-    return ChromaStore(make_client(settings), settings.collection, embedding_model, dimension)
+    return ChromaStore(
+        make_client(settings), settings.collection, embedding_model, dimension, settings
+    )

@@ -142,3 +142,7 @@ class DocumentStore(Protocol):
     def reset(self) -> None:
         """Drop all chunks and documents (used by ``--reindex``)."""
         ...
+
+    def refresh(self) -> None:
+        """Make writes of other processes visible (re-open caches; may be a no-op)."""
+        ...

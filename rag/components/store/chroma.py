@@ -52,13 +52,21 @@ class ChromaStore:
     it with another model raises EmbeddingMismatchError (rebuild with ``--reindex``).
     """
 
-    def __init__(self, client: Any, name: str, embedding_model: str, dimension: int) -> None:
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        embedding_model: str,
+        dimension: int,
+        settings: Settings | None = None,
+    ) -> None:
         if not 3 <= len(name) <= 60:
             raise StoreError(f"Ungültiger Sammlungsname {name!r} (3–60 Zeichen)")
         self.client = client
         self.name = name
         self.embedding_model = embedding_model
         self.dimension = dimension
+        self._settings = settings  # set when the store may re-open its own client
         self._chunks = self._open_chunks()
         self._registry = client.get_or_create_collection(
             name + _REGISTRY_SUFFIX, embedding_function=None
@@ -95,6 +103,29 @@ class ChromaStore:
                 self.client.delete_collection(name)
             except Exception:  # missing already
                 log.debug("collection %s did not exist", name)
+        self._chunks = self._open_chunks()
+        self._registry = self.client.get_or_create_collection(
+            self.name + _REGISTRY_SUFFIX, embedding_function=None
+        )
+
+    def refresh(self) -> None:
+        """Re-open an embedded store so that other processes' writes become visible.
+
+        Embedded Chroma keeps one system per path and process, and its in-memory vector
+        index never sees vectors another process (``rag ingest`` next to the web app) wrote.
+        Dropping this path's cached system makes the next client load the files anew;
+        clients that still hold the old system keep working on their old view. A server
+        needs nothing of this.
+        """
+        if self._settings is None or self._settings.chroma_host:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Private map, but the only per-path handle: clear_system_cache() would stop the
+        # systems of every other store this process has open.
+        path = str(self._settings.store_dir / "chroma")
+        SharedSystemClient._identifier_to_system.pop(path, None)
+        self.client = make_client(self._settings)
         self._chunks = self._open_chunks()
         self._registry = self.client.get_or_create_collection(
             self.name + _REGISTRY_SUFFIX, embedding_function=None
