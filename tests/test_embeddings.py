@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,7 @@ from rag.components.embeddings import (
     clear_embedder_cache,
     make_embedder,
 )
+from rag.components.embeddings.lazy import FolderDescription, LazyEmbedder, describe_folder
 from rag.components.embeddings.offline_e5 import (
     BASE_MODEL,
     FOLDER_NAME,
@@ -84,8 +87,10 @@ def _offline_settings(**overrides: object) -> Settings:
 @pytest.fixture(scope="module")
 def embedder() -> SentenceTransformerEmbedder:
     emb = make_embedder(_offline_settings())
-    assert isinstance(emb, SentenceTransformerEmbedder)
-    return emb
+    assert isinstance(emb, LazyEmbedder)
+    real = emb.real()
+    assert isinstance(real, SentenceTransformerEmbedder)
+    return real
 
 
 @pytest.fixture(scope="module")
@@ -192,8 +197,41 @@ def test_offline_folder_is_standard_and_reused() -> None:
 
 
 def test_make_embedder_is_cached_per_key(embedder: SentenceTransformerEmbedder) -> None:
-    assert make_embedder(_offline_settings()) is embedder
-    assert make_embedder(_offline_settings(embedding_batch_size=8)) is embedder
+    assert make_embedder(_offline_settings()).real() is embedder
+    assert make_embedder(_offline_settings(embedding_batch_size=8)).real() is embedder
+
+
+def test_store_opens_without_loading_the_model(tmp_path: Path) -> None:
+    """Id and dimension come from the folder's JSON: no torch, no sentence-transformers."""
+    code = (
+        "import sys\n"
+        "from rag.components.embeddings import make_embedder\n"
+        "from rag.settings import Settings\n"
+        "e = make_embedder(Settings(embedding_source='offline'))\n"
+        "print(e.model_id, e.dimension, 'sentence_transformers' in sys.modules,"
+        " 'torch' in sys.modules)\n"
+        "e.embed_queries(['Miete'])\n"
+        "print('sentence_transformers' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, text=True,
+                         capture_output=True, timeout=600, check=True).stdout.split()
+    assert out == [MODEL_ID, "384", "False", "False", "True"]
+
+
+def test_describe_folder_refuses_unknown_modules(tmp_path: Path) -> None:
+    folder = provision_offline_e5(Settings().cache_dir)
+    assert describe_folder(folder, MARKER) == FolderDescription(
+        MODEL_ID, json.loads((folder / MARKER).read_text())["name"], 384)
+    projected = tmp_path / "projected"
+    projected.mkdir()
+    (projected / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+    ]))
+    assert describe_folder(projected, MARKER) is None  # Dense changes the dimension: load it
 
 
 def test_auto_without_hub_gives_offline_model(embedder: SentenceTransformerEmbedder) -> None:

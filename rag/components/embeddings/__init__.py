@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.components.embeddings.base import E5_PROMPTS, Embedder, EmbeddingError
+from rag.components.embeddings.base import E5_PROMPTS, INT8_SUFFIX, Embedder, EmbeddingError
+from rag.components.embeddings.lazy import LazyEmbedder, describe_folder
 from rag.components.embeddings.offline_e5 import (
     BASE_MODEL,
     DISPLAY_NAME,
@@ -60,13 +61,47 @@ def make_embedder(settings: Settings) -> Embedder:
            settings.embedding_device, str(settings.cache_dir), quant)
     with _lock:
         if key not in _cache:
-            embedder = _load(settings)
-            if quant == "int8":
-                from rag.components.embeddings.quantize import quantize_int8
-
-                embedder = quantize_int8(embedder)
-            _cache[key] = embedder
+            _cache[key] = _lazy_or_load(settings, quant)
         return _cache[key]
+
+
+def _lazy_or_load(settings: Settings, quant: str) -> Embedder:
+    """A LazyEmbedder for local folders (id and dimension read from JSON), else the model."""
+    folder = _local_folder(settings)
+    desc = describe_folder(folder, MARKER) if folder is not None else None
+    if folder is None or desc is None:
+        return _quantized(_load(settings), quant)
+    model_id, name = desc.model_id, desc.name
+    if quant == "int8":
+        model_id, name = model_id + INT8_SUFFIX, f"{name} (int8)"
+    return LazyEmbedder(model_id, name, desc.dimension,
+                        lambda: _quantized(_from_folder(folder, settings), quant))
+
+
+def _quantized(embedder: Embedder, quant: str) -> Embedder:
+    if quant != "int8":
+        return embedder
+    from rag.components.embeddings.quantize import quantize_int8
+
+    return quantize_int8(embedder)
+
+
+def _local_folder(settings: Settings) -> Path | None:
+    """The folder ``_load`` would load from, if it loads from one (no hub), else None."""
+    model = settings.embedding_model.strip()
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        return folder
+    if model == MODEL_ID:
+        return provision_offline_e5(settings.cache_dir)
+    match settings.embedding_source:
+        case "offline" if model in _OFFLINE_IDS:
+            return provision_offline_e5(settings.cache_dir)
+        case "auto" if model == BASE_MODEL:
+            if _in_hf_cache(model) or hub_reachable():
+                return None
+            return provision_offline_e5(settings.cache_dir)
+    return None
 
 
 def clear_embedder_cache() -> None:

@@ -10,6 +10,9 @@ import numpy as np
 # e5 models are trained with these prefixes; without them retrieval gets measurably worse.
 E5_PROMPTS: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 
+# model_id suffix of a dynamically int8-quantised model (its vectors differ from fp32).
+INT8_SUFFIX = "+int8"
+
 
 class EmbeddingError(RuntimeError):
     """An embedding model cannot be loaded or used; the message is meant for users."""

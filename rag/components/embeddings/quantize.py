@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import warnings
 
-from rag.components.embeddings.base import EmbeddingError
+from rag.components.embeddings.base import INT8_SUFFIX, EmbeddingError
 from rag.components.embeddings.sentence_transformers_backend import SentenceTransformerEmbedder
-
-INT8_SUFFIX = "+int8"
 
 
 def quantize_int8(embedder: object) -> SentenceTransformerEmbedder:
     """The same model with dynamically quantised int8 Linear layers (in place, CPU only)."""
+    real = getattr(embedder, "real", None)
+    if callable(real):  # a LazyEmbedder: quantise the model it loads
+        embedder = real()
     if not isinstance(embedder, SentenceTransformerEmbedder):
         raise EmbeddingError("int8-Quantisierung gibt es nur für sentence-transformers-Modelle.")
     import torch
