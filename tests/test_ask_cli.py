@@ -62,3 +62,19 @@ def test_server_down_is_one_clear_line(corpus_index) -> None:  # noqa: ANN001
     err = proc.stderr.strip().splitlines()
     assert err[-1].startswith("Fehler: Der Sprachmodell-Server unter " + url)
     assert "Traceback" not in proc.stderr
+
+
+def test_generated_answer_without_markers_says_so_and_names_passages(
+    corpus_index, tmp_path_factory: pytest.TempPathFactory,  # noqa: ANN001
+) -> None:
+    # The tiny random Llama writes token soup without any [n]: the user must learn that the
+    # answer cites nothing, and which passages it was given.
+    model = tiny_llama_dir(tmp_path_factory)
+    proc = rag_ask([QUESTION["question"], "--backend", "transformers", "-k", "2"],
+                   corpus_index.settings.store_dir, RAG_LLM_MODEL=str(model),
+                   RAG_LLM_MAX_NEW_TOKENS="12")
+    answer, _, note = proc.stdout.partition("\n\nHinweis: Das Modell hat keine Quelle zitiert. "
+                                            "Gefundene Passagen:\n")
+    assert answer.strip() and "Quellen:" not in proc.stdout
+    lines = note.strip().splitlines()
+    assert 1 <= len(lines) <= 2 and all(re.fullmatch(r"- .+, S\. \d+", ln) for ln in lines)

@@ -48,6 +48,10 @@ def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
         st.caption(f"Hinweis: Verweise auf nicht vorhandene Quellen wurden entfernt: "
                    f"{md_escape(shown)}")
     if not answer.citations:
+        # A generated answer without [n] markers: say so, and show what it was based on.
+        st.warning("Das Modell hat keine Quelle zitiert – bitte prüfen Sie die Antwort anhand "
+                   "der gefundenen Passagen.", icon=":material/warning:")
+        render_retrieved(answer, index, key=key, title="Gefundene Passagen")
         return
     st.markdown("**Quellen**")
     for i, c in enumerate(answer.citations):
@@ -61,10 +65,14 @@ def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
 def render_refusal(answer: Answer, index: Index | None, *, key: str) -> None:
     st.warning(REFUSAL_TITLE, icon=":material/search_off:")
     st.html(answer_html(answer.answer))
+    render_retrieved(answer, index, key=key, title="Vielleicht hilfreich")
+
+
+def render_retrieved(answer: Answer, index: Index | None, *, key: str, title: str) -> None:
     hits: list[SearchHit] = list(answer.retrieved[:MAYBE_HELPFUL])
     if not hits:
         return
-    st.markdown("**Vielleicht hilfreich**")
+    st.markdown(f"**{title}**")
     for i, hit in enumerate(hits):
         c = hit.chunk
         label = md_escape(f"{c.source}, Seite {c.page_start}")

@@ -25,7 +25,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def format_sources(answer: Answer) -> str:
     lines = [f"[{c.n}] {c.source}, S. {c.page}" for c in answer.citations]
-    return "Quellen:\n" + "\n".join(lines) if lines else ""
+    if lines:
+        return "Quellen:\n" + "\n".join(lines)
+    if answer.answerable and answer.retrieved:
+        # A generated answer without [n] markers: name what it was based on, as such.
+        found = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        return ("Hinweis: Das Modell hat keine Quelle zitiert. Gefundene Passagen:\n"
+                + "\n".join(found))
+    return ""
 
 
 def run(args: argparse.Namespace) -> int:
