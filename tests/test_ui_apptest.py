@@ -334,3 +334,23 @@ def test_collection_of_another_embedding_model_offers_reindex(app_env: Path) -> 
     assert not at.error, [e.value for e in at.error]
     assert any("neu aufgebaut (0 Datei(en))" in s.value for s in at.success)
     assert any("Noch keine Dokumente" in i.value for i in at.info)
+
+
+def test_generated_answer_without_citations_is_flagged(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The tiny random Llama answers without [n]: the app warns and shows the passages."""
+    from tests.support.tiny_llm import tiny_llama_dir
+
+    monkeypatch.setenv("RAG_LLM_BACKEND", "transformers")
+    monkeypatch.setenv("RAG_LLM_MODEL", str(tiny_llama_dir(tmp_path_factory)))
+    monkeypatch.setenv("RAG_LLM_MAX_NEW_TOKENS", "12")
+    get_settings.cache_clear()
+    at = start()
+    upload(at, [(DOC, (CORPORA / DOC).read_bytes(), "application/pdf")])
+    ask(at, gold()[0]["question"])
+    answer = last_answer(at)
+    assert answer.answerable and answer.citations == [] and answer.retrieved
+    assert any("keine Quelle zitiert" in w.value for w in at.warning)
+    assert "**Gefundene Passagen**" in texts(at)
+    assert any("quelle-maybe" in h for h in htmls(at))
