@@ -263,13 +263,29 @@ def test_hub_data_without_datasets_package_says_what_to_install(capsys):
     assert "datasets" in err and "--data" in err
 
 
-def test_rag_cli_runs_german_rag(tiny_dir, tmp_path, capsys):
+def test_rag_cli_runs_german_rag(tiny_dir, tmp_path, capsys, monkeypatch):
     from rag.cli import main
+    from rag.settings import get_settings
+    from ui.quality_view import german_rag_frame, load_german_rag
 
+    monkeypatch.setenv("RAG_STORE_DIR", str(tmp_path / "store"))
+    get_settings.cache_clear()
     data = tmp_path / "data"
     data.mkdir()
     _write_task(data, "task4", [ROW4, dict(ROW4, target="N")])
-    rc = main(["eval", "german-rag", "--model", str(tiny_dir), "--data", str(data),
-               "--tasks", "task4", "--json"])
-    assert rc == 0
-    assert json.loads(capsys.readouterr().out)["task4"]["n"] == 2
+    try:
+        rc = main(["eval", "german-rag", "--model", str(tiny_dir), "--data", str(data),
+                   "--tasks", "task4", "--json", "--save"])
+        assert rc == 0
+        out, err = capsys.readouterr()
+        printed = json.loads(out)
+        assert printed["task4"]["n"] == 2
+        # --save leaves the result where the app's quality page reads it.
+        saved = load_german_rag(get_settings())
+    finally:
+        get_settings.cache_clear()
+    assert "Qualitätsseite gespeichert" in err
+    assert saved is not None and saved["task4"] == printed["task4"]
+    assert saved["_meta"]["model"] == str(tiny_dir)
+    frame = german_rag_frame(saved)
+    assert list(frame["Aufgabe"]) == ["task4", "Durchschnitt"]

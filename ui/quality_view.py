@@ -177,7 +177,12 @@ def render_german_rag_eval(settings: Settings) -> None:
     st.subheader("Ger-RAG-eval (letztes Ergebnis)")
     data = load_german_rag(settings)
     if data is None:
-        st.caption(f"Noch kein Ergebnis gespeichert. Die JSON-Ausgabe von `rag eval german-rag "
-                   f"--json` als {md_escape(str(settings.store_dir / GER_RAG_FILE))} ablegen.")
+        st.caption("Noch kein Ergebnis gespeichert: `rag eval german-rag --model … --save` "
+                   f"legt es als {md_escape(str(settings.store_dir / GER_RAG_FILE))} ab.")
         return
+    meta = data.get("_meta")
+    if isinstance(meta, dict) and meta.get("model"):
+        limit = f", je Aufgabe höchstens {meta['limit']} Zeilen" if meta.get("limit") else ""
+        st.caption(md_escape(f"Modell {meta['model']}, gerechnet {meta.get('finished_at', '?')}"
+                             f"{limit}"))
     st.dataframe(german_rag_frame(data), hide_index=True, width="stretch")

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rag.eval.german_rag_openai import ServerError
-from rag.eval.german_rag_report import results_json, results_table, save_details
+from rag.eval.german_rag_report import (
+    results_json,
+    results_table,
+    save_details,
+    save_for_quality_page,
+)
 from rag.eval.german_rag_scoring import RowResult, ScoreRequest, TaskResult, build_request
 from rag.eval.german_rag_tasks import (
     ALL_TASKS,
@@ -171,6 +176,9 @@ def run(args: argparse.Namespace) -> int:
     _log(f"Gesamtzeit {time.perf_counter() - t0:.1f}s")
     if args.details:
         save_details(results, args.details)
+    if getattr(args, "save", False):
+        path = save_for_quality_page(results, args)
+        _log(f"Ergebnis für die Qualitätsseite gespeichert: {path}")
     if args.json:
         print(json.dumps(results_json(results), indent=2))
     else:

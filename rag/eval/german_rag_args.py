@@ -48,6 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--details", default=None, metavar="FILE.jsonl",
                    help="Eine JSON-Zeile je Datenzeile schreiben (Vorhersage, Logprobs, …)")
     p.add_argument("--json", action="store_true", help="Ergebnis als JSON ausgeben")
+    p.add_argument("--save", action="store_true",
+                   help="Ergebnis für die Qualitätsseite der App speichern "
+                   "($RAG_STORE_DIR/german_rag_eval.json)")
     p.add_argument("--backend", choices=("transformers", "openai"), default="transformers",
                    help="transformers = Modell im Prozess; openai = OpenAI-kompatibler Server "
                    "mit Prompt-Logprobs (vLLM)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rag.eval.german_rag_scoring import TaskResult, average
 from rag.eval.german_rag_tasks import TASKS
@@ -69,3 +69,28 @@ def save_details(results: Sequence[TaskResult], path: str | Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         write_details(results, fh)
+
+
+QUALITY_PAGE_FILE = "german_rag_eval.json"
+
+
+def save_for_quality_page(results: Sequence[TaskResult], args: Any) -> Path:
+    """Write the result where the app's quality page looks (the store folder), atomically."""
+    from datetime import UTC, datetime
+
+    from rag.settings import get_settings
+
+    folder = get_settings().store_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    data = results_json(results)
+    data["_meta"] = {
+        "model": str(args.model),
+        "backend": str(getattr(args, "backend", "")),
+        "limit": getattr(args, "limit", None),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = folder / QUALITY_PAGE_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return path
