@@ -40,6 +40,7 @@ from rag.eval.retrieval import (  # noqa: E402
     dpr_questions,
     passage_vectors,
     sample,
+    vector_cache_file,
 )
 from rag.fusion import Candidate, FusionParams, fuse  # noqa: E402
 from rag.settings import get_settings  # noqa: E402
@@ -89,9 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     pvecs = passage_vectors(embedder, texts, settings.cache_dir)
     kw = KeywordIndex()
     kw.add_texts(zip(ids, texts, strict=True))
-    t0 = time.perf_counter()
-    qvecs = embedder.embed_queries([q for q, _ in tuning])
-    print(f"query embeddings: {time.perf_counter() - t0:.0f} s", flush=True)
+    # Query vectors are cached like passage vectors, so that variants can be re-run quickly.
+    qfile = vector_cache_file(settings.cache_dir, embedder.model_id,
+                              ["query"] + [q for q, _ in tuning])
+    if qfile.exists():
+        qvecs = np.load(qfile)
+    else:
+        t0 = time.perf_counter()
+        qvecs = embedder.embed_queries([q for q, _ in tuning])
+        print(f"query embeddings: {time.perf_counter() - t0:.0f} s", flush=True)
+        qfile.parent.mkdir(parents=True, exist_ok=True)
+        np.save(qfile, qvecs)
 
     pos = {pid: i for i, pid in enumerate(ids)}
     pools: list[tuple[list[Candidate], list[Candidate], str]] = []

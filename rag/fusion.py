@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class FusionParams:
     method: Literal["score", "rrf"] = "score"
-    dense_weight: float = 0.4  # share of the normalised cosine (benchmarks/tune_fusion.py)
+    dense_weight: float = 0.3  # share of the normalised cosine (benchmarks/tune_fusion.py)
     rrf_k: float = 60.0  # only for method="rrf"
     dense_candidates: int = 50
     keyword_candidates: int = 50

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # --- hybrid retrieval ----------------------------------------------------------------
     # Fusion of dense and BM25 candidates (rag/fusion.py; values tuned on the DPR dev file).
     fusion_method: Literal["score", "rrf"] = "score"
-    fusion_dense_weight: float = Field(default=0.4, ge=0.0, le=1.0)
+    fusion_dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
     fusion_rrf_k: float = Field(default=60.0, gt=0.0)
     fusion_dense_candidates: int = Field(default=50, ge=1)
     fusion_keyword_candidates: int = Field(default=50, ge=1)
