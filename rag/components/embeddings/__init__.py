@@ -13,7 +13,6 @@ A local folder as ``RAG_EMBEDDING_MODEL`` is always loaded as it is.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import urllib.error
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.components.embeddings.base import E5_PROMPTS, INT8_SUFFIX, Embedder, EmbeddingError
-from rag.components.embeddings.lazy import LazyEmbedder, describe_folder
+from rag.components.embeddings.lazy import LazyEmbedder, describe_folder, folder_identity
 from rag.components.embeddings.offline_e5 import (
     BASE_MODEL,
     DISPLAY_NAME,
@@ -68,9 +67,11 @@ def make_embedder(settings: Settings) -> Embedder:
 def _lazy_or_load(settings: Settings, quant: str) -> Embedder:
     """A LazyEmbedder for local folders (id and dimension read from JSON), else the model."""
     folder = _local_folder(settings)
-    desc = describe_folder(folder, MARKER) if folder is not None else None
-    if folder is None or desc is None:
-        return _quantized(_load(settings), quant)
+    if folder is None:
+        return _quantized(_from_hub_source(settings), quant)
+    desc = describe_folder(folder, MARKER)
+    if desc is None:
+        return _quantized(_from_folder(folder, settings), quant)
     model_id, name = desc.model_id, desc.name
     if quant == "int8":
         model_id, name = model_id + INT8_SUFFIX, f"{name} (int8)"
@@ -86,13 +87,18 @@ def _quantized(embedder: Embedder, quant: str) -> Embedder:
     return quantize_int8(embedder)
 
 
+def clear_embedder_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
 def _local_folder(settings: Settings) -> Path | None:
-    """The folder ``_load`` would load from, if it loads from one (no hub), else None."""
+    """The local folder the model loads from, or None when it comes from the hub (cache)."""
     model = settings.embedding_model.strip()
     folder = Path(model).expanduser()
     if folder.is_dir():
         return folder
-    if model == MODEL_ID:
+    if model == MODEL_ID:  # names the offline build itself, whatever the source
         return provision_offline_e5(settings.cache_dir)
     match settings.embedding_source:
         case "offline" if model in _OFFLINE_IDS:
@@ -104,30 +110,24 @@ def _local_folder(settings: Settings) -> Path | None:
     return None
 
 
-def clear_embedder_cache() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def _load(settings: Settings) -> Embedder:
+def _from_hub_source(settings: Settings) -> Embedder:
+    """The model from the hub or its local cache (``_local_folder`` found no folder)."""
     model = settings.embedding_model.strip()
-    folder = Path(model).expanduser()
-    if folder.is_dir():
-        return _from_folder(folder, settings)
-    if model == MODEL_ID:  # names the offline build itself, whatever the source
-        return _offline(model, settings)
     match settings.embedding_source:
         case "hub":
             return _from_hub(model, settings, local_files_only=False)
         case "offline":
-            return _offline(model, settings)
+            raise EmbeddingError(
+                f"RAG_EMBEDDING_SOURCE=offline gibt es nur für {BASE_MODEL}, nicht für "
+                f"'{model}'. Laden Sie '{model}' in einen lokalen Ordner und setzen Sie "
+                "RAG_EMBEDDING_MODEL auf diesen Ordner, oder setzen Sie "
+                "RAG_EMBEDDING_SOURCE=hub (braucht Zugang zum Hugging Face Hub)."
+            )
         case "auto":
             if _in_hf_cache(model):
                 return _from_hub(model, settings, local_files_only=True)
             if hub_reachable():
                 return _from_hub(model, settings, local_files_only=False)
-            if model == BASE_MODEL:
-                return _offline(model, settings)
             raise EmbeddingError(
                 f"Das Embedding-Modell '{model}' ist weder im lokalen Hugging-Face-Cache noch "
                 "ist der Hub erreichbar. Legen Sie das Modell als Ordner ab und setzen Sie "
@@ -138,17 +138,6 @@ def _load(settings: Settings) -> Embedder:
             raise EmbeddingError(f"Unbekannte RAG_EMBEDDING_SOURCE '{other}' (auto|hub|offline).")
 
 
-def _offline(model: str, settings: Settings) -> Embedder:
-    if model not in _OFFLINE_IDS:
-        raise EmbeddingError(
-            f"RAG_EMBEDDING_SOURCE=offline gibt es nur für {BASE_MODEL}, nicht für '{model}'. "
-            f"Laden Sie '{model}' in einen lokalen Ordner und setzen Sie RAG_EMBEDDING_MODEL "
-            "auf diesen Ordner, oder setzen Sie RAG_EMBEDDING_SOURCE=hub (braucht Zugang zum "
-            "Hugging Face Hub)."
-        )
-    return _from_folder(provision_offline_e5(settings.cache_dir), settings)
-
-
 def _from_folder(folder: Path, settings: Settings) -> Embedder:
     from rag.components.embeddings.sentence_transformers_backend import (
         SentenceTransformerEmbedder,
@@ -156,12 +145,7 @@ def _from_folder(folder: Path, settings: Settings) -> Embedder:
     )
 
     folder = folder.resolve()
-    model_id, name = folder.name, f"{folder.name} (lokaler Ordner {folder})"
-    try:  # our own builds (and users who want a stable id) record it in the folder
-        info = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-        model_id, name = str(info["model_id"]), str(info.get("name") or info["model_id"])
-    except (OSError, ValueError, KeyError):
-        pass
+    model_id, name = folder_identity(folder, MARKER)
     model = load_sentence_transformer(str(folder), device=settings.embedding_device,
                                       local_files_only=True)
     return SentenceTransformerEmbedder(model, name=name, model_id=model_id,

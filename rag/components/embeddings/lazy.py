@@ -39,6 +39,19 @@ class FolderDescription:
     dimension: int
 
 
+def folder_identity(folder: Path, marker: str) -> tuple[str, str]:
+    """(model id, display name) of a model folder: the ``marker`` file's, else the folder's.
+
+    Our own builds (and users who want a stable id) record both in ``marker``.
+    """
+    folder = folder.resolve()
+    try:
+        info = json.loads((folder / marker).read_text(encoding="utf-8"))
+        return str(info["model_id"]), str(info.get("name") or info["model_id"])
+    except (OSError, ValueError, KeyError):
+        return folder.name, f"{folder.name} (lokaler Ordner {folder})"
+
+
 def describe_folder(folder: Path, marker: str) -> FolderDescription | None:
     """Id, display name and dimension of a sentence-transformers folder, read from its JSON.
 
@@ -46,12 +59,7 @@ def describe_folder(folder: Path, marker: str) -> FolderDescription | None:
     Dense projection, a custom module): such models are loaded eagerly.
     """
     folder = folder.resolve()
-    model_id, name = folder.name, f"{folder.name} (lokaler Ordner {folder})"
-    try:
-        info = json.loads((folder / marker).read_text(encoding="utf-8"))
-        model_id, name = str(info["model_id"]), str(info.get("name") or info["model_id"])
-    except (OSError, ValueError, KeyError):
-        pass
+    model_id, name = folder_identity(folder, marker)
     try:
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
         if any(m.get("type") not in _PLAIN_MODULES for m in modules):

@@ -16,9 +16,6 @@ from rag.components.embeddings.sentence_transformers_backend import SentenceTran
 
 def quantize_int8(embedder: object) -> SentenceTransformerEmbedder:
     """The same model with dynamically quantised int8 Linear layers (in place, CPU only)."""
-    real = getattr(embedder, "real", None)
-    if callable(real):  # a LazyEmbedder: quantise the model it loads
-        embedder = real()
     if not isinstance(embedder, SentenceTransformerEmbedder):
         raise EmbeddingError("int8-Quantisierung gibt es nur für sentence-transformers-Modelle.")
     import torch
