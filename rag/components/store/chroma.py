@@ -41,8 +41,12 @@ def make_client(settings: Settings) -> Any:
                 f"(Chroma server not reachable): {exc}"
             ) from exc
     settings.store_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.store_dir / "chroma"),
-                                     settings=chroma_settings)
+    return chromadb.PersistentClient(path=embedded_path(settings), settings=chroma_settings)
+
+
+def embedded_path(settings: Settings) -> str:
+    """The embedded client's folder; Chroma also keys its per-process system by it."""
+    return str(settings.store_dir / "chroma")
 
 
 class ChromaStore:
@@ -67,16 +71,19 @@ class ChromaStore:
         self.embedding_model = embedding_model
         self.dimension = dimension
         self._settings = settings  # set when the store may re-open its own client
-        self._chunks = self._open_chunks()
-        self._registry = client.get_or_create_collection(
-            name + _REGISTRY_SUFFIX, embedding_function=None
-        )
+        self._open_collections()
         try:
             self._max_batch = int(client.get_max_batch_size())
         except Exception:  # older servers
             self._max_batch = 5000
 
     # --- collections ---------------------------------------------------------------------
+    def _open_collections(self) -> None:
+        self._chunks = self._open_chunks()
+        self._registry = self.client.get_or_create_collection(
+            self.name + _REGISTRY_SUFFIX, embedding_function=None
+        )
+
     def _open_chunks(self) -> Any:
         col = self.client.get_or_create_collection(
             self.name,
@@ -103,10 +110,7 @@ class ChromaStore:
                 self.client.delete_collection(name)
             except Exception:  # missing already
                 log.debug("collection %s did not exist", name)
-        self._chunks = self._open_chunks()
-        self._registry = self.client.get_or_create_collection(
-            self.name + _REGISTRY_SUFFIX, embedding_function=None
-        )
+        self._open_collections()
 
     def refresh(self) -> None:
         """Re-open an embedded store so that other processes' writes become visible.
@@ -123,13 +127,9 @@ class ChromaStore:
 
         # Private map, but the only per-path handle: clear_system_cache() would stop the
         # systems of every other store this process has open.
-        path = str(self._settings.store_dir / "chroma")
-        SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_system.pop(embedded_path(self._settings), None)
         self.client = make_client(self._settings)
-        self._chunks = self._open_chunks()
-        self._registry = self.client.get_or_create_collection(
-            self.name + _REGISTRY_SUFFIX, embedding_function=None
-        )
+        self._open_collections()
 
     # --- chunks --------------------------------------------------------------------------
     def add_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
