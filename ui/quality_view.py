@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ingest.pipeline import Ingestor
+from rag.eval.german_rag_report import quality_page_file
 from rag.eval.qa_check import CheckResult, GoldFormatError, GoldItem, load_gold, run_check
 from rag.index import StoreBusyError
 from rag.settings import Settings
@@ -19,7 +20,6 @@ from ui.safe_text import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_GOLD = ROOT / "corpora" / "qa.jsonl"
-GER_RAG_FILE = "german_rag_eval.json"
 RESULT_KEY = "quelle-quality-result"
 MODE_NAMES = {"hybrid": "hybrid", "dense": "nur Vektor", "bm25": "nur Stichwort"}
 
@@ -144,7 +144,7 @@ def render_result(label: str, mode: str, result: CheckResult) -> None:
 
 
 def load_german_rag(settings: Settings) -> dict[str, Any] | None:
-    path = settings.store_dir / GER_RAG_FILE
+    path = quality_page_file(settings)
     if not path.is_file():
         return None
     try:
@@ -178,7 +178,7 @@ def render_german_rag_eval(settings: Settings) -> None:
     data = load_german_rag(settings)
     if data is None:
         st.caption("Noch kein Ergebnis gespeichert: `rag eval german-rag --model … --save` "
-                   f"legt es als {md_escape(str(settings.store_dir / GER_RAG_FILE))} ab.")
+                   f"legt es als {md_escape(str(quality_page_file(settings)))} ab.")
         return
     meta = data.get("_meta")
     if isinstance(meta, dict) and meta.get("model"):

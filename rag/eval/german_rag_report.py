@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rag.eval.german_rag_scoring import TaskResult, average
 from rag.eval.german_rag_tasks import TASKS
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 
 def _fmt(value: float | None, digits: int) -> str:
@@ -71,7 +74,9 @@ def save_details(results: Sequence[TaskResult], path: str | Path) -> None:
         write_details(results, fh)
 
 
-QUALITY_PAGE_FILE = "german_rag_eval.json"
+def quality_page_file(settings: Settings) -> Path:
+    """Where ``rag eval german-rag --save`` writes and the app's quality page reads."""
+    return settings.store_dir / "german_rag_eval.json"
 
 
 def save_for_quality_page(results: Sequence[TaskResult], args: Any) -> Path:
@@ -80,8 +85,8 @@ def save_for_quality_page(results: Sequence[TaskResult], args: Any) -> Path:
 
     from rag.settings import get_settings
 
-    folder = get_settings().store_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    path = quality_page_file(get_settings())
+    path.parent.mkdir(parents=True, exist_ok=True)
     data = results_json(results)
     data["_meta"] = {
         "model": str(args.model),
@@ -89,7 +94,6 @@ def save_for_quality_page(results: Sequence[TaskResult], args: Any) -> Path:
         "limit": getattr(args, "limit", None),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    path = folder / QUALITY_PAGE_FILE
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
