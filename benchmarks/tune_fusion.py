@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rag.components.embeddings import make_embedder  # noqa: E402
 from rag.components.keyword.index import KeywordIndex  # noqa: E402
 from rag.eval.retrieval import (  # noqa: E402
+    Metrics,
     _rows,
     dpr_passages,
     dpr_questions,
@@ -57,15 +58,6 @@ def held_out(rows: list[dict], eval_limit: int, eval_seed: int, n: int, seed: in
         evaluated = set(sample(qs, eval_limit, eval_seed))
         pool.extend(q for q in qs if q not in evaluated)
     return random.Random(seed).sample(pool, min(n, len(pool)))
-
-
-def metrics(ranks: list[int | None]) -> dict[str, float]:
-    n = len(ranks)
-    return {
-        "R@1": sum(r is not None and r < 1 for r in ranks) / n,
-        "R@5": sum(r is not None and r < 5 for r in ranks) / n,
-        "MRR@10": sum(1.0 / (r + 1) for r in ranks if r is not None and r < 10) / n,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,12 +120,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\n| fusion | R@1 | R@5 | MRR@10 |\n|---|---:|---:|---:|")
     for name, params, use_complete in variants:
-        ranks: list[int | None] = []
+        ranks: list[int | None] = []  # 1-based, as rag eval retrieval counts them
         for complete, partial, gold in pools:
             ranked = [c for c, _ in fuse(complete if use_complete else partial, params)]
-            ranks.append(ranked.index(gold) if gold in ranked else None)
-        m = metrics(ranks)
-        print(f"| {name} | {m['R@1']:.4f} | {m['R@5']:.4f} | {m['MRR@10']:.4f} |", flush=True)
+            ranks.append(ranked.index(gold) + 1 if gold in ranked else None)
+        m = Metrics(ranks, [], len(passages)).to_json()
+        print(f"| {name} | {m['recall@1']:.4f} | {m['recall@5']:.4f} | {m['mrr@10']:.4f} |",
+              flush=True)
     return 0
 
 

@@ -22,7 +22,7 @@ from rag.eval import german_rag, german_rag_args
 from rag.eval.german_rag import EvalConfig, prepare
 from rag.eval.german_rag_hf import TransformersScorer
 from rag.eval.german_rag_openai import OpenAIScorer, ServerError
-from tests.support.tiny_llama import build_tiny_llama
+from tests.support.tiny_llm import tiny_llama_dir
 
 SERVED = "tiny-llama3"
 ROWS1 = [{"context": f"Der Rhein fließt durch Köln. Absatz {i}.", "choice_a": "Wo liegt Bonn?",
@@ -119,10 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.getbasetemp() / "german_rag_tiny_llama"
-    if not (out / "model.safetensors").exists():
-        build_tiny_llama(out, Path.home() / ".cache" / "quelle")
-    return out
+    return tiny_llama_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

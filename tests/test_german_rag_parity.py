@@ -30,7 +30,7 @@ from rag.eval.german_rag import EvalConfig, evaluate_task, prepare  # noqa: E402
 from rag.eval.german_rag_scoring import average  # noqa: E402
 from rag.eval.german_rag_tasks import TASKS  # noqa: E402
 from rag.settings import SYSTEM_PROMPT_DE  # noqa: E402
-from tests.support.tiny_llama import build_tiny_llama  # noqa: E402
+from tests.support.tiny_llm import tiny_llama_dir  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -84,10 +84,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.getbasetemp() / "german_rag_tiny_llama"
-    if not (out / "model.safetensors").exists():
-        build_tiny_llama(out, Path.home() / ".cache" / "quelle")
-    return out
+    return tiny_llama_dir(tmp_path_factory)
 
 
 def _offline_lighteval(monkeypatch, data_dir: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from rag.eval.german_rag_scoring import build_request
 from rag.eval.german_rag_tasks import TASKS, make_example, render, split_trailing_whitespace
-from tests.support.tiny_llama import build_tiny_llama
+from tests.support.tiny_llm import tiny_llama_dir
 
 ROWS = {
     "task1": {"context": "Der Rhein fließt durch Köln.", "choice_a": "Wo liegt Bonn?",
@@ -57,10 +57,7 @@ ASSISTANT = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
 def tokenizer(tmp_path_factory):
     from transformers import AutoTokenizer
 
-    out = tmp_path_factory.getbasetemp() / "german_rag_tiny_llama"
-    if not (out / "model.safetensors").exists():
-        build_tiny_llama(out, Path.home() / ".cache" / "quelle")
-    return AutoTokenizer.from_pretrained(out)
+    return AutoTokenizer.from_pretrained(tiny_llama_dir(tmp_path_factory))
 
 
 @pytest.mark.parametrize("task", sorted(TASKS))

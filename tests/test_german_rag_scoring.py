@@ -23,7 +23,7 @@ from rag.eval.german_rag_scoring import (
     plan_sequences,
 )
 from rag.eval.german_rag_tasks import TASKS, make_example, render
-from tests.support.tiny_llama import build_tiny_llama
+from tests.support.tiny_llm import tiny_llama_dir
 
 # shared/ lies beside the repository (in CI too).
 DEV = Path(__file__).resolve().parents[2] / "shared/data/wikipedia-de-dpr/ger-rag-eval-format-dev"
@@ -38,10 +38,7 @@ ROW4 = {"context": ROW1["context"], "question": "Wohin mündet der Rhein?", "tar
 
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.getbasetemp() / "german_rag_tiny_llama"
-    if not (out / "model.safetensors").exists():
-        build_tiny_llama(out, Path.home() / ".cache" / "quelle")
-    return out
+    return tiny_llama_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
