@@ -2,13 +2,16 @@
 
 Both ingest the same PDFs (corpora/*.pdf copied until >= --min-pages pages; every copy is a
 distinct file version) with the same embedding model folder (the offline e5-small build under
-~/.cache/quelle/models/), the same chunk size (200 tokens of that model's tokenizer, 30
-overlap) and batch size 32, each pipeline in its own fresh process (so peak RSS is its own):
+~/.cache/quelle/models/) and the same chunk size (200 tokens of that model's tokenizer, 30
+overlap), each pipeline in its own fresh process (so peak RSS is its own):
 
-* Quelle: ``Ingestor.run`` (pypdf layout text, German cleanup, sentence-aware chunks,
-  length-sorted batches, Chroma + keyword index, crash-safe versioned writes).
-* Quelle int8: the same with ``RAG_EMBEDDING_QUANTIZATION=int8`` (dynamically quantised
-  Linear layers; its retrieval-quality cost is in benchmarks/README.md).
+* Quelle: ``Ingestor.run`` with its defaults (pypdf layout text, German cleanup,
+  sentence-aware chunks, length-sorted batches of 4, the model in ONNX Runtime (same
+  vectors as torch), Chroma + keyword index, crash-safe versioned writes).
+* Quelle int8: the same with ``RAG_EMBEDDING_QUANTIZATION=int8`` (the ONNX export with
+  dynamically quantised int8 weights; its retrieval-quality cost is in benchmarks/README.md).
+* Quelle torch: the same as Quelle, but embedding like LangChain does (sentence-transformers
+  on torch, batch size 32), to show what the pipeline alone is worth.
 * LangChain: ``PyPDFLoader`` + ``RecursiveCharacterTextSplitter.from_huggingface_tokenizer``
   + ``HuggingFaceEmbeddings`` + ``Chroma.from_documents`` (cosine space).
 
@@ -78,14 +81,20 @@ def vm_hwm_mb() -> float:
 # --- workers: each runs in its own process -------------------------------------------------
 
 
-def quelle_settings(store: Path, quant: str = "none"):  # noqa: ANN201
+VARIANTS = {  # Quelle's settings per column; everything else stays at its defaults
+    "none": {},
+    "int8": {"embedding_quantization": "int8"},
+    "torch": {"embedding_backend": "torch", "embedding_batch_size": BATCH},
+}
+
+
+def quelle_settings(store: Path, variant: str = "none"):  # noqa: ANN201
     sys.path.insert(0, str(REPO))
     from rag.settings import Settings
 
     return Settings(_env_file=None, store_dir=store, embedding_source="offline",  # type: ignore[call-arg]
                     chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
-                    embedding_batch_size=BATCH, embedding_quantization=quant,
-                    llm_backend="extractive")
+                    llm_backend="extractive", **VARIANTS[variant])
 
 
 def worker_quelle(files_dir: Path, store: Path, quant: str) -> dict:
@@ -285,6 +294,8 @@ def main() -> int:
     ap.add_argument("--skip-langchain", action="store_true")
     ap.add_argument("--skip-int8", action="store_true",
                     help="no run with RAG_EMBEDDING_QUANTIZATION=int8")
+    ap.add_argument("--skip-torch", action="store_true",
+                    help="no run with the torch backend at batch size 32")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -324,6 +335,9 @@ def main() -> int:
         if not args.skip_int8:
             results["quelle_int8"] = run_worker(Path(sys.executable), "quelle", str(docs),
                                                 str(tmp / "q8-store"), "int8")
+        if not args.skip_torch:
+            results["quelle_torch"] = run_worker(Path(sys.executable), "quelle", str(docs),
+                                                 str(tmp / "qt-store"), "torch")
         if not args.skip_langchain:
             results["langchain"] = run_worker(BENCH_PY, "langchain", str(docs),
                                               str(tmp / "lc-store"), str(model_dir))
@@ -346,6 +360,7 @@ def main() -> int:
 
 def print_table(r: dict) -> None:
     cols = [(name, r[key]) for name, key in (("Quelle", "quelle"), ("Quelle int8", "quelle_int8"),
+                                             ("Quelle torch", "quelle_torch"),
                                              ("LangChain", "langchain")) if key in r]
     start, end = r["load_avg_start"], r["load_avg_end"]
     print(f"cores {r['cores']}, load average (1/5/15 min) at start {start[0]:.2f} / "

@@ -147,7 +147,7 @@ class Ingestor:
             if (existing is not None and existing.chunk_prefix == prefix
                     and self.policy is DuplicatePolicy.SKIP):
                 if existing.path != str(path.resolve()):
-                    self.index.store.put_document(replace(existing, path=str(path.resolve())))
+                    self.index.update_record(replace(existing, path=str(path.resolve())))
                 return FileResult(shown, src, "unchanged", pages=existing.pages,
                                   chunks=existing.chunks)
             s = self.settings

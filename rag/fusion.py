@@ -15,13 +15,13 @@ collapsed to the best one, and an optional MMR pass trades relevance for diversi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from rag.types import Chunk, SearchHit
+from rag.types import SearchHit
 
 if TYPE_CHECKING:
     from rag.components.store import Filter
@@ -198,30 +198,25 @@ def hybrid_search(
     def is_live(cid: str) -> bool:
         return live is None or cid.rsplit(":", 1)[0] in live
 
-    dense_hits = [
-        h for h in index.store.query(qvec, p.dense_candidates, filters) if is_live(h.chunk.chunk_id)
-    ]
+    dense = {
+        c: sc for c, sc in index.store.query_ids(qvec, p.dense_candidates, filters) if is_live(c)
+    }
     allowed = set(index.store.filtered_ids(filters)) if filters else None
     kw = index.keyword.query(query)  # scored once, used for top-k and look-ups
-    kw_hits = [(c, s) for c, s in kw.top(p.keyword_candidates, allowed) if is_live(c)]
-    chunks: dict[str, Chunk] = {h.chunk.chunk_id: h.chunk for h in dense_hits}
-    dense = {h.chunk.chunk_id: h.score for h in dense_hits}
-    keyword = dict(kw_hits)
+    keyword = {c: s for c, s in kw.top(p.keyword_candidates, allowed) if is_live(c)}
 
     # Complete the scores: BM25 of dense-only candidates, cosine of keyword-only candidates.
     dense_only = [c for c in dense if c not in keyword]
     keyword.update(zip(dense_only, kw.get(dense_only), strict=True))
     kw_only = [c for c in keyword if c not in dense]
-    vectors = _vectors_for(index, kw_only)
-    for cid, vec in vectors.items():
+    for cid, vec in _vectors_for(index, kw_only).items():
         dense[cid] = float(np.dot(qvec, vec))
 
     cands = [Candidate(c, dense.get(c), keyword.get(c)) for c in {**dense, **keyword}]
     ranked = fuse(cands, p)
     # Enough fused hits to survive duplicate removal; chunk texts only for those.
     head = ranked[: max(3 * k, k + 10)]
-    missing = [c for c, _ in head if c not in chunks]
-    chunks.update({c.chunk_id: c for c in index.store.get_chunks(missing)})
+    chunks = {c.chunk_id: c for c in index.store.get_chunks([c for c, _ in head])}
     hits = [SearchHit(chunks[c], s) for c, s in head if c in chunks]
     hits = collapse_duplicates(hits, p.duplicate_overlap)
     if p.mmr_lambda < 1.0:
@@ -230,13 +225,11 @@ def hybrid_search(
 
 
 def _vectors_for(index: Index, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """Stored vectors of some chunks, if the store can return them (else empty)."""
-    getter: Callable[[Sequence[str]], Mapping[str, np.ndarray]] | None = getattr(
-        index.store, "get_embeddings", None
-    )
-    if not chunk_ids or getter is None:
+    """Stored vectors of some chunks (float32)."""
+    if not chunk_ids:
         return {}
-    return {c: np.asarray(v, dtype=np.float32) for c, v in getter(list(chunk_ids)).items()}
+    return {c: np.asarray(v, dtype=np.float32)
+            for c, v in index.store.get_embeddings(list(chunk_ids)).items()}
 
 
 def rerank_if_enabled(settings: Settings, query: str, hits: list[SearchHit]) -> list[SearchHit]:

@@ -21,16 +21,21 @@ SENTENCES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def int8_embedder():  # noqa: ANN201
-    return make_embedder(base_settings(embedding_quantization="int8"))
+SUFFIX = {"torch": "+int8", "onnx": "+int8-onnx"}
+
+
+@pytest.fixture(scope="module", params=["onnx", "torch"])
+def int8_embedder(request: pytest.FixtureRequest):  # noqa: ANN201
+    return make_embedder(base_settings(embedding_quantization="int8",
+                                       embedding_backend=request.param))
 
 
 def test_int8_embedder_is_close_to_fp32_and_named_honestly(embedder, int8_embedder) -> None:  # noqa: ANN001
     before = embedder.embed_documents(SENTENCES)
     assert int8_embedder is not embedder
-    assert int8_embedder.model_id == embedder.model_id + "+int8"
-    assert "(int8)" in int8_embedder.name
+    backend = "onnx" if int8_embedder.model_id.endswith(SUFFIX["onnx"]) else "torch"
+    assert int8_embedder.model_id == embedder.model_id + SUFFIX[backend]
+    assert "(int8" in int8_embedder.name
     q = int8_embedder.embed_documents(SENTENCES)
     assert q.shape == before.shape and np.allclose(np.linalg.norm(q, axis=1), 1, atol=1e-4)
     cos = (q * before).sum(1)

@@ -79,7 +79,9 @@ def _no_hub() -> Iterator[None]:
 
 
 def _offline_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"embedding_model": BASE_MODEL, "embedding_source": "offline"}
+    # These tests are about the sentence-transformers (torch) backend; ONNX: test_embeddings_onnx.
+    values: dict[str, object] = {"embedding_model": BASE_MODEL, "embedding_source": "offline",
+                                 "embedding_backend": "torch"}
     values.update(overrides)
     return Settings(**values)
 
@@ -202,7 +204,14 @@ def test_make_embedder_is_cached_per_key(embedder: SentenceTransformerEmbedder) 
 
 
 def test_store_opens_without_loading_the_model(tmp_path: Path) -> None:
-    """Id and dimension come from the folder's JSON: no torch, no sentence-transformers."""
+    """Id and dimension come from the folder's JSON: no torch, no sentence-transformers.
+
+    With the (default) ONNX backend and its export in the cache, embedding needs neither.
+    """
+    from rag.components.embeddings.onnx_export import onnx_model_path
+
+    cache = Settings().cache_dir
+    onnx_model_path(provision_offline_e5(cache), cache, int8=False)
     code = (
         "import sys\n"
         "from rag.components.embeddings import make_embedder\n"
@@ -211,12 +220,12 @@ def test_store_opens_without_loading_the_model(tmp_path: Path) -> None:
         "print(e.model_id, e.dimension, 'sentence_transformers' in sys.modules,"
         " 'torch' in sys.modules)\n"
         "e.embed_queries(['Miete'])\n"
-        "print('sentence_transformers' in sys.modules)\n"
+        "print('sentence_transformers' in sys.modules, 'torch' in sys.modules)\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, text=True,
                          capture_output=True, timeout=600, check=True).stdout.split()
-    assert out == [MODEL_ID, "384", "False", "False", "True"]
+    assert out == [MODEL_ID, "384", "False", "False", "False", "False"]
 
 
 def test_describe_folder_refuses_unknown_modules(tmp_path: Path) -> None:

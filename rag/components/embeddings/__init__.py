@@ -22,7 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.components.embeddings.base import E5_PROMPTS, INT8_SUFFIX, Embedder, EmbeddingError
-from rag.components.embeddings.lazy import LazyEmbedder, describe_folder, folder_identity
+from rag.components.embeddings.lazy import (
+    LazyEmbedder,
+    describe_folder,
+    folder_identity,
+    folder_prompts,
+)
 from rag.components.embeddings.offline_e5 import (
     BASE_MODEL,
     DISPLAY_NAME,
@@ -30,6 +35,7 @@ from rag.components.embeddings.offline_e5 import (
     MODEL_ID,
     provision_offline_e5,
 )
+from rag.components.embeddings.onnx_backend import ONNX_INT8_SUFFIX
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -46,7 +52,7 @@ __all__ = [
 ]
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, str, str, str], Embedder] = {}
+_cache: dict[tuple[str, str, str, str, str, str], Embedder] = {}
 _OFFLINE_IDS = {BASE_MODEL, MODEL_ID}
 
 
@@ -57,7 +63,7 @@ def make_embedder(settings: Settings) -> Embedder:
     """
     quant = getattr(settings, "embedding_quantization", "none")
     key = (settings.embedding_model.strip(), settings.embedding_source,
-           settings.embedding_device, str(settings.cache_dir), quant)
+           settings.embedding_device, str(settings.cache_dir), quant, _backend(settings))
     with _lock:
         if key not in _cache:
             _cache[key] = _lazy_or_load(settings, quant)
@@ -71,12 +77,24 @@ def _lazy_or_load(settings: Settings, quant: str) -> Embedder:
         return _quantized(_from_hub_source(settings), quant)
     desc = describe_folder(folder, MARKER)
     if desc is None:
-        return _quantized(_from_folder(folder, settings), quant)
-    model_id, name = desc.model_id, desc.name
-    if quant == "int8":
-        model_id, name = model_id + INT8_SUFFIX, f"{name} (int8)"
-    return LazyEmbedder(model_id, name, desc.dimension,
-                        lambda: _quantized(_from_folder(folder, settings), quant))
+        return _from_folder(folder, settings)
+    model_id, name = _variant(desc.model_id, desc.name, settings)
+    return LazyEmbedder(model_id, name, desc.dimension, lambda: _from_folder(folder, settings))
+
+
+def _backend(settings: Settings) -> str:
+    """'onnx' only where it applies: a CPU; GPUs and other devices use torch."""
+    backend = getattr(settings, "embedding_backend", "torch")
+    return "onnx" if backend == "onnx" and settings.embedding_device == "cpu" else "torch"
+
+
+def _variant(model_id: str, name: str, settings: Settings) -> tuple[str, str]:
+    """Model id and name of the configured variant (int8 vectors differ: own ids)."""
+    if getattr(settings, "embedding_quantization", "none") != "int8":
+        return model_id, name
+    if _backend(settings) == "onnx":
+        return model_id + ONNX_INT8_SUFFIX, f"{name} (int8, ONNX)"
+    return model_id + INT8_SUFFIX, f"{name} (int8)"
 
 
 def _quantized(embedder: Embedder, quant: str) -> Embedder:
@@ -139,17 +157,30 @@ def _from_hub_source(settings: Settings) -> Embedder:
 
 
 def _from_folder(folder: Path, settings: Settings) -> Embedder:
+    folder = folder.resolve()
+    model_id, name = folder_identity(folder, MARKER)
+    quant = getattr(settings, "embedding_quantization", "none")
+    if _backend(settings) == "onnx":
+        from rag.components.embeddings.onnx_backend import OnnxEmbedder, pooling_mode
+        from rag.components.embeddings.onnx_export import onnx_model_path
+
+        pooling_mode(folder)  # unsupported pooling fails before the export
+        variant_id, variant_name = _variant(model_id, name, settings)
+        return OnnxEmbedder(
+            folder, onnx_model_path(folder, settings.cache_dir, int8=quant == "int8"),
+            name=variant_name, model_id=variant_id, batch_size=settings.embedding_batch_size,
+            prompts=folder_prompts(folder, model_id),
+        )
     from rag.components.embeddings.sentence_transformers_backend import (
         SentenceTransformerEmbedder,
         load_sentence_transformer,
     )
 
-    folder = folder.resolve()
-    model_id, name = folder_identity(folder, MARKER)
     model = load_sentence_transformer(str(folder), device=settings.embedding_device,
                                       local_files_only=True)
-    return SentenceTransformerEmbedder(model, name=name, model_id=model_id,
-                                       batch_size=settings.embedding_batch_size)
+    return _quantized(SentenceTransformerEmbedder(model, name=name, model_id=model_id,
+                                                  batch_size=settings.embedding_batch_size),
+                      quant)
 
 
 def _from_hub(model_id: str, settings: Settings, *, local_files_only: bool) -> Embedder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -9,6 +10,14 @@ import numpy as np
 
 # e5 models are trained with these prefixes; without them retrieval gets measurably worse.
 E5_PROMPTS: dict[str, str] = {"query": "query: ", "passage": "passage: "}
+
+# Plain e5 checkpoints (not the instruct variants) expect "query: " / "passage: ".
+_E5_NAME = re.compile(r"(^|[/_-])(multilingual-)?e5-(small|base|large)(-v2)?($|[@/_-])", re.I)
+
+
+def is_e5_name(model_id: str) -> bool:
+    return bool(_E5_NAME.search(model_id))
+
 
 # model_id suffix of a dynamically int8-quantised model (its vectors differ from fp32).
 INT8_SUFFIX = "+int8"

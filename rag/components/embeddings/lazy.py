@@ -52,6 +52,21 @@ def folder_identity(folder: Path, marker: str) -> tuple[str, str]:
         return folder.name, f"{folder.name} (lokaler Ordner {folder})"
 
 
+def folder_prompts(folder: Path, model_id: str) -> tuple[str, str]:
+    """(query prompt, passage prompt) from the folder's config, else e5's convention."""
+    from rag.components.embeddings.base import E5_PROMPTS, is_e5_name
+
+    try:
+        cfg = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
+        saved = {k: v for k, v in (cfg.get("prompts") or {}).items() if v}
+    except (OSError, ValueError, AttributeError):
+        saved = {}
+    query, passage = saved.get("query"), saved.get("passage") or saved.get("document")
+    if query is None and passage is None and is_e5_name(model_id):
+        return E5_PROMPTS["query"], E5_PROMPTS["passage"]
+    return query or "", passage or ""
+
+
 def describe_folder(folder: Path, marker: str) -> FolderDescription | None:
     """Id, display name and dimension of a sentence-transformers folder, read from its JSON.
 

@@ -305,7 +305,7 @@ def is_complete(folder: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _build_lock(lock_path: Path) -> Iterator[None]:
+def build_lock(lock_path: Path) -> Iterator[None]:
     """Serialise builds across processes where flock exists; the rename stays the safety net."""
     try:
         import fcntl
@@ -320,7 +320,7 @@ def _build_lock(lock_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _make_readable(folder: Path) -> None:
+def make_readable(folder: Path) -> None:
     # mkdtemp (and safetensors) create owner-only entries; the cache is plain shared data.
     folder.chmod(0o755)
     for path in folder.rglob("*"):
@@ -334,13 +334,13 @@ def provision_offline_e5(cache_dir: Path) -> Path:
     if is_complete(final):
         return final
     models.mkdir(parents=True, exist_ok=True)
-    with _build_lock(models / f".{FOLDER_NAME}.lock"):
+    with build_lock(models / f".{FOLDER_NAME}.lock"):
         if is_complete(final):  # another process finished while we waited
             return final
         tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}-", dir=models))
         try:
             _build(tmp, Path(cache_dir))
-            _make_readable(tmp)
+            make_readable(tmp)
             if final.exists():  # stale or foreign build: move it aside, then replace
                 stale = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}-old-", dir=models))
                 os.replace(final, stale / "x")

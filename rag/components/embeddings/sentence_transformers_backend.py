@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from rag.components.embeddings.base import E5_PROMPTS, EmbeddingError
-
-# Plain e5 checkpoints (not the instruct variants) expect "query: " / "passage: ".
-_E5_NAME = re.compile(r"(^|[/_-])(multilingual-)?e5-(small|base|large)(-v2)?($|[@/_-])", re.I)
+from rag.components.embeddings.base import E5_PROMPTS, EmbeddingError, is_e5_name
 
 
 def import_sentence_transformers() -> Any:
@@ -67,7 +63,7 @@ def resolve_prompts(model: Any, model_id: str) -> tuple[str, str]:
     saved = {k: v for k, v in (getattr(model, "prompts", None) or {}).items() if v}
     query = saved.get("query")
     passage = saved.get("passage") or saved.get("document")
-    if query is None and passage is None and _E5_NAME.search(model_id):
+    if query is None and passage is None and is_e5_name(model_id):
         return E5_PROMPTS["query"], E5_PROMPTS["passage"]
     return query or "", passage or ""
 

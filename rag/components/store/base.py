@@ -119,7 +119,17 @@ class DocumentStore(Protocol):
         """Nearest chunks; ``score`` is cosine similarity."""
         ...
 
+    def query_ids(
+        self, embedding: np.ndarray, n: int, where: Filter | None = None
+    ) -> list[tuple[str, float]]:
+        """Like :meth:`query`, but only ``(chunk_id, cosine)``: no texts are read."""
+        ...
+
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
+
+    def get_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of the given chunks (unknown ids are left out)."""
+        ...
 
     def chunk_ids(self) -> list[str]: ...
 

@@ -154,25 +154,27 @@ class ChromaStore:
             self._chunks.delete(ids=ids[i : i + self._max_batch])
 
     def query(self, embedding: np.ndarray, n: int, where: Filter | None = None) -> list[SearchHit]:
-        total = self._chunks.count()
-        if total == 0 or n <= 0:
+        pairs = self.query_ids(embedding, n, where)
+        chunks = {c.chunk_id: c for c in self.get_chunks([cid for cid, _ in pairs])}
+        # A chunk deleted by another process while we query can come back from the vector
+        # index without its record: it is gone, skip it.
+        return [SearchHit(chunks[cid], score) for cid, score in pairs if cid in chunks]
+
+    def query_ids(
+        self, embedding: np.ndarray, n: int, where: Filter | None = None
+    ) -> list[tuple[str, float]]:
+        if n <= 0:
             return []
+        # Only ids and distances: reading texts and metadata of every candidate, and a
+        # count() before the query, cost more than the vector search itself at 100k chunks.
         res = self._chunks.query(
             query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=min(n, total),
+            n_results=n,
             where=validate_filter(where) if where else None,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"],
         )
-        hits = []
-        for text, meta, dist in zip(
-            res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
-        ):
-            # A chunk deleted by another process while we query can come back from the
-            # vector index without its record: it is gone, skip it.
-            if text is None or meta is None:
-                continue
-            hits.append(SearchHit(Chunk.from_record(text, meta), 1.0 - float(dist)))
-        return hits
+        return [(cid, 1.0 - float(d))
+                for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
@@ -183,6 +185,13 @@ class ChromaStore:
             for i, t, m in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
         }
         return [by_id[i] for i in chunk_ids if i in by_id]
+
+    def get_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        res = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32)
+                for i, v in zip(res["ids"], res["embeddings"], strict=True)}
 
     def chunk_ids(self) -> list[str]:
         return list(self._chunks.get(include=[])["ids"])

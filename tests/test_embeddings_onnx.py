@@ -1,0 +1,93 @@
+"""The ONNX Runtime embedding backend (the default on a CPU): same vectors as torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.components.embeddings import EmbeddingError, make_embedder
+from rag.components.embeddings.offline_e5 import MODEL_ID, provision_offline_e5
+from rag.components.embeddings.onnx_backend import OnnxEmbedder
+from rag.components.embeddings.onnx_export import onnx_model_path
+from rag.settings import Settings
+from tests.conftest import base_settings
+from tests.test_embeddings import PASSAGES, QUERIES
+
+
+@pytest.fixture(scope="module")
+def both() -> tuple[OnnxEmbedder, object]:
+    onnx = make_embedder(base_settings(embedding_backend="onnx")).real()
+    torch = make_embedder(base_settings(embedding_backend="torch")).real()
+    assert isinstance(onnx, OnnxEmbedder)
+    return onnx, torch
+
+
+def test_onnx_is_the_cpu_default_with_the_same_model_id(both) -> None:  # noqa: ANN001
+    onnx, torch = both
+    assert base_settings().embedding_backend == "onnx"
+    assert onnx.model_id == torch.model_id == MODEL_ID
+    assert (onnx.dimension, onnx.max_tokens) == (torch.dimension, torch.max_tokens)
+
+
+def test_onnx_vectors_equal_torch_vectors(both) -> None:  # noqa: ANN001
+    onnx, torch = both
+    np.testing.assert_allclose(onnx.embed_documents(PASSAGES), torch.embed_documents(PASSAGES),
+                               atol=2e-5)
+    np.testing.assert_allclose(onnx.embed_queries(QUERIES), torch.embed_queries(QUERIES),
+                               atol=2e-5)
+    assert onnx.embed_documents([]).shape == (0, 384)
+    with pytest.raises(TypeError):
+        onnx.embed_documents("kein Sequence-Argument")  # type: ignore[arg-type]
+
+
+def test_onnx_batches_and_order_do_not_change_vectors(both) -> None:  # noqa: ANN001
+    onnx, _ = both
+    whole = onnx.embed_documents(PASSAGES)
+    one_by_one = np.stack([onnx.embed_documents([p])[0] for p in PASSAGES])
+    np.testing.assert_allclose(whole, one_by_one, atol=2e-5)
+
+
+def test_onnx_counts_tokens_like_torch_and_truncates_long_texts(both) -> None:  # noqa: ANN001
+    onnx, torch = both
+    for text in PASSAGES + QUERIES + ["", "   "]:
+        assert onnx.count_tokens(text) == torch.count_tokens(text), text
+    long_text = " ".join(PASSAGES) * 4
+    first = onnx.embed_documents([long_text])  # truncated to the model's 512 tokens
+    assert onnx.count_tokens(long_text) > 600  # counting sees the whole text
+    np.testing.assert_allclose(first, torch.embed_documents([long_text]), atol=2e-5)
+
+
+def test_export_is_done_once_and_reused() -> None:
+    folder = provision_offline_e5(Settings().cache_dir)
+    path = onnx_model_path(folder, Settings().cache_dir, int8=False)
+    before = path.stat()
+    assert onnx_model_path(folder, Settings().cache_dir, int8=False) == path
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_unsupported_pooling_is_a_clear_error(tmp_path: Path) -> None:
+    src = provision_offline_e5(Settings().cache_dir)
+    folder = tmp_path / "max-pooling-model"
+    shutil.copytree(src, folder, ignore=shutil.ignore_patterns("model.safetensors"))
+    (folder / "model.safetensors").symlink_to(src / "model.safetensors")
+    cfg = folder / "1_Pooling" / "config.json"
+    data = json.loads(cfg.read_text())
+    data.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
+    cfg.write_text(json.dumps(data))
+    settings = base_settings(embedding_model=str(folder), cache_dir=tmp_path / "cache")
+    with pytest.raises(EmbeddingError, match="RAG_EMBEDDING_BACKEND=torch"):
+        make_embedder(settings).embed_queries(["x"])
+    assert not (tmp_path / "cache" / "onnx").exists()  # failed before any export
+
+
+def test_other_devices_use_torch() -> None:
+    from rag.components.embeddings import _backend
+
+    assert _backend(base_settings(embedding_device="cuda")) == "torch"
+    assert _backend(base_settings(embedding_backend="torch")) == "torch"
+    assert _backend(base_settings()) == "onnx"
