@@ -259,7 +259,13 @@ class Index:
 
     # --- reading -------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
-        """The registry; re-read from the store only when a writer changed it since."""
+        """The registry; re-read from the store only when a writer changed it since.
+
+        Only an embedded store reuses it: its files are in ``store_dir``, so every writer
+        bumps the same stamp. Writers to a Chroma server may use other folders.
+        """
+        if self.settings.chroma_host:
+            return self.store.documents()
         stamp = self._stamp.read()
         if stamp % 2 == 0 and self._registry is not None and self._registry[0] == stamp:
             return list(self._registry[1])

@@ -116,9 +116,9 @@ class Settings(BaseSettings):
     # --- robustness ----------------------------------------------------------------------
     # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
     pdf_password: SecretStr = SecretStr("")
-    # int8: dynamically quantised embedding model (with the onnx backend: the quantised ONNX
-    # export), faster ingest on a CPU; its own model id (switching needs
-    # `rag ingest --reindex`). See benchmarks/README.md for speed and quality cost.
+    # int8: torch's dynamically quantised embedding model (also when embedding_backend is
+    # onnx: ONNX Runtime's int8 lost too much quality), faster ingest on a CPU; its own model
+    # id (switching needs `rag ingest --reindex`). See benchmarks/README.md.
     embedding_quantization: Literal["none", "int8"] = "none"
 
     @field_validator("store_dir", "cache_dir", mode="after")

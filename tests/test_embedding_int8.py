@@ -21,21 +21,19 @@ SENTENCES = [
 ]
 
 
-SUFFIX = {"torch": "+int8", "onnx": "+int8-onnx"}
-
-
-@pytest.fixture(scope="module", params=["onnx", "torch"])
-def int8_embedder(request: pytest.FixtureRequest):  # noqa: ANN201
-    return make_embedder(base_settings(embedding_quantization="int8",
-                                       embedding_backend=request.param))
+@pytest.fixture(scope="module")
+def int8_embedder():  # noqa: ANN201
+    # int8 always runs on torch, also with the (default) onnx backend: ONNX Runtime's int8
+    # lost more retrieval quality than allowed (benchmarks/README.md).
+    return make_embedder(base_settings(embedding_quantization="int8"))
 
 
 def test_int8_embedder_is_close_to_fp32_and_named_honestly(embedder, int8_embedder) -> None:  # noqa: ANN001
     before = embedder.embed_documents(SENTENCES)
     assert int8_embedder is not embedder
-    backend = "onnx" if int8_embedder.model_id.endswith(SUFFIX["onnx"]) else "torch"
-    assert int8_embedder.model_id == embedder.model_id + SUFFIX[backend]
-    assert "(int8" in int8_embedder.name
+    assert int8_embedder.model_id == embedder.model_id + "+int8"
+    assert "(int8)" in int8_embedder.name
+    assert type(int8_embedder.real()).__name__ == "SentenceTransformerEmbedder"
     q = int8_embedder.embed_documents(SENTENCES)
     assert q.shape == before.shape and np.allclose(np.linalg.norm(q, axis=1), 1, atol=1e-4)
     cos = (q * before).sum(1)

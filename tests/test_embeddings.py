@@ -211,7 +211,7 @@ def test_store_opens_without_loading_the_model(tmp_path: Path) -> None:
     from rag.components.embeddings.onnx_export import onnx_model_path
 
     cache = Settings().cache_dir
-    onnx_model_path(provision_offline_e5(cache), cache, int8=False)
+    onnx_model_path(provision_offline_e5(cache), cache)
     code = (
         "import sys\n"
         "from rag.components.embeddings import make_embedder\n"

@@ -63,9 +63,9 @@ def test_onnx_counts_tokens_like_torch_and_truncates_long_texts(both) -> None:  
 
 def test_export_is_done_once_and_reused() -> None:
     folder = provision_offline_e5(Settings().cache_dir)
-    path = onnx_model_path(folder, Settings().cache_dir, int8=False)
+    path = onnx_model_path(folder, Settings().cache_dir)
     before = path.stat()
-    assert onnx_model_path(folder, Settings().cache_dir, int8=False) == path
+    assert onnx_model_path(folder, Settings().cache_dir) == path
     after = path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -90,4 +90,5 @@ def test_other_devices_use_torch() -> None:
 
     assert _backend(base_settings(embedding_device="cuda")) == "torch"
     assert _backend(base_settings(embedding_backend="torch")) == "torch"
+    assert _backend(base_settings(embedding_quantization="int8")) == "torch"
     assert _backend(base_settings()) == "onnx"

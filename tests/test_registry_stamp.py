@@ -80,6 +80,17 @@ def test_an_unfinished_change_disables_reuse(two_docs: Index) -> None:
     assert counting.registry_reads == 0
 
 
+def test_server_mode_always_reads_the_registry(tmp_path: Path, embedder: object) -> None:
+    # Writers to a server may keep their stamp in another folder: no reuse there.
+    idx = Index(make_settings(tmp_path, "server"), embedder)  # type: ignore[arg-type]
+    _write_doc(idx, "bib", "v1", list(TEXTS.values())[6:])
+    idx.search("Leihfrist", 3)
+    idx.store = counting = CountingStore(idx.store)  # type: ignore[assignment]
+    idx.search("Leihfrist", 3)
+    idx.search("Leihfrist", 3)
+    assert counting.registry_reads == 4  # before and after each search
+
+
 def test_keyword_candidates_get_their_real_cosine(corpus_index: Index) -> None:
     """Hybrid scores equal fusion with both scores known for every candidate."""
     # Few dense candidates, so that several keyword candidates lack a cosine of their own.

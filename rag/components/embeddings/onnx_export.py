@@ -4,10 +4,6 @@ The export is what makes the ONNX Runtime backend possible without the ``optimum
 (whose ONNX support pins transformers < 4.58). The graph has two inputs, ``input_ids`` and
 ``attention_mask``, and one output, ``last_hidden_state``; pooling stays in Python.
 
-``int8`` adds a dynamically quantised copy (per-channel int8 weights, reduced range so
-that AVX2 CPUs without VNNI do not saturate). Measured on the offline e5-small, 2 cores:
-cosine 0.996 to fp32, see benchmarks/README.md.
-
 The result lives under ``cache_dir/onnx/<folder key>/``: the key changes with the folder's
 model files, so an updated folder is exported anew. Export needs torch, transformers and
 ``onnx``; afterwards only onnxruntime is used.
@@ -28,7 +24,6 @@ from rag.components.embeddings.offline_e5 import build_lock, make_readable
 
 EXPORT_VERSION = 1
 FP32 = "model.onnx"
-INT8 = "model_int8.onnx"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 
 
@@ -43,14 +38,13 @@ def folder_key(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def onnx_model_path(folder: Path, cache_dir: Path, *, int8: bool) -> Path:
-    """The ONNX file for ``folder`` (exported and quantised on first use)."""
+def onnx_model_path(folder: Path, cache_dir: Path) -> Path:
+    """The ONNX file for ``folder`` (exported on first use)."""
     folder = folder.resolve()
     root = Path(cache_dir) / "onnx"
     final = root / f"{folder.name}-{folder_key(folder)}"
-    name = INT8 if int8 else FP32
-    if (final / name).is_file():
-        return final / name
+    if (final / FP32).is_file():
+        return final / FP32
     root.mkdir(parents=True, exist_ok=True)
     with build_lock(root / f".{final.name}.lock"):
         if not (final / FP32).is_file():
@@ -65,15 +59,7 @@ def onnx_model_path(folder: Path, cache_dir: Path, *, int8: bool) -> Path:
                 os.replace(tmp, final)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
-        if int8 and not (final / INT8).is_file():
-            part = final / f".{INT8}.{os.getpid()}.part"
-            try:
-                _quantize(final / FP32, part)
-                part.chmod(0o644)
-                os.replace(part, final / INT8)
-            finally:
-                part.unlink(missing_ok=True)
-    return final / name
+    return final / FP32
 
 
 def _export(folder: Path, target: Path) -> None:
@@ -110,19 +96,3 @@ def _export(folder: Path, target: Path) -> None:
             dynamic_axes={"input_ids": dyn, "attention_mask": dyn, "last_hidden_state": dyn},
             opset_version=17, dynamo=False,
         )
-
-
-def _quantize(source: Path, target: Path) -> None:
-    import logging
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # The quantiser logs a hint about pre-processing on the root logger; it does not apply.
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
-                         per_channel=True, reduce_range=True)
-    finally:
-        root.setLevel(level)
