@@ -52,6 +52,8 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tune_fusion import FIELDS, N_CAND  # noqa: E402  (same candidate pools as tune_fusion)
+
 from rag.components.embeddings import make_embedder  # noqa: E402
 from rag.components.keyword.index import KeywordIndex  # noqa: E402
 from rag.eval.retrieval import (  # noqa: E402
@@ -65,8 +67,6 @@ from rag.eval.retrieval import (  # noqa: E402
 from rag.fusion import Candidate, FusionParams, fuse  # noqa: E402
 from rag.settings import get_settings  # noqa: E402
 
-FIELDS = ("question", "imperative_formal", "imperative_informal")
-N_CAND = 50
 FEATURES = (
     "cos",
     "cosn",
