@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -17,6 +18,43 @@ _E5_NAME = re.compile(r"(^|[/_-])(multilingual-)?e5-(small|base|large)(-v2)?($|[
 
 def is_e5_name(model_id: str) -> bool:
     return bool(_E5_NAME.search(model_id))
+
+
+def pick_prompts(saved: Mapping[str, str] | None, model_id: str) -> tuple[str, str]:
+    """(query prompt, passage prompt) from a model's saved prompts, else e5's convention."""
+    saved = {k: v for k, v in (saved or {}).items() if v}
+    query = saved.get("query")
+    passage = saved.get("passage") or saved.get("document")
+    if query is None and passage is None and is_e5_name(model_id):
+        return E5_PROMPTS["query"], E5_PROMPTS["passage"]
+    return query or "", passage or ""
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (containers, taskset), for intra-op threads."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def longest_first(texts: Sequence[str]) -> np.ndarray:
+    """Indices longest first, so that each batch pads to similar lengths (less wasted
+    compute). Characters are a good enough proxy for tokens and cost no tokenizer pass."""
+    return np.argsort([-len(t) for t in texts], kind="stable")
+
+
+def count_untruncated(tokenizer: Any, text: str) -> int:
+    """Tokens of ``text`` in a Rust ``tokenizers.Tokenizer``, without special tokens.
+
+    Embedding switches truncation and padding on in the shared tokenizer; a count must see
+    the whole text, so they are switched off first. The caller holds the tokenizer's lock.
+    """
+    if tokenizer.truncation is not None:
+        tokenizer.no_truncation()
+    if tokenizer.padding is not None:
+        tokenizer.no_padding()
+    return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 # model_id suffix of a dynamically int8-quantised model (its vectors differ from fp32).

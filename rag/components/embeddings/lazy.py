@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.components.embeddings.base import Embedder, EmbeddingError
+from rag.components.embeddings.base import Embedder, EmbeddingError, pick_prompts
 
 # Modules whose output dimension is the pooling dimension (no projection layer after it).
 _PLAIN_MODULES = {
@@ -54,17 +54,12 @@ def folder_identity(folder: Path, marker: str) -> tuple[str, str]:
 
 def folder_prompts(folder: Path, model_id: str) -> tuple[str, str]:
     """(query prompt, passage prompt) from the folder's config, else e5's convention."""
-    from rag.components.embeddings.base import E5_PROMPTS, is_e5_name
-
     try:
         cfg = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
-        saved = {k: v for k, v in (cfg.get("prompts") or {}).items() if v}
+        saved = cfg.get("prompts")
     except (OSError, ValueError, AttributeError):
-        saved = {}
-    query, passage = saved.get("query"), saved.get("passage") or saved.get("document")
-    if query is None and passage is None and is_e5_name(model_id):
-        return E5_PROMPTS["query"], E5_PROMPTS["passage"]
-    return query or "", passage or ""
+        saved = None
+    return pick_prompts(saved if isinstance(saved, dict) else None, model_id)
 
 
 def describe_folder(folder: Path, marker: str) -> FolderDescription | None:

@@ -13,7 +13,6 @@ loaded with the torch backend.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.components.embeddings.base import EmbeddingError
+from rag.components.embeddings.base import (
+    EmbeddingError,
+    count_untruncated,
+    longest_first,
+    usable_cores,
+)
 
 
 def _read_json(path: Path) -> Any:
@@ -75,7 +79,7 @@ class OnnxEmbedder:
         self.query_prompt, self.passage_prompt = prompts
         self.pooling = pooling_mode(folder)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = _usable_cores()
+        opts.intra_op_num_threads = usable_cores()
         opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(onnx_file), opts,
                                             providers=["CPUExecutionProvider"])
@@ -107,9 +111,7 @@ class OnnxEmbedder:
 
     def count_tokens(self, text: str) -> int:
         with self._tok_lock:
-            self.tokenizer.no_truncation()
-            self.tokenizer.no_padding()
-            return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+            return count_untruncated(self.tokenizer, text)
 
     # --- internals --------------------------------------------------------------------
     def _embed(self, texts: Sequence[str], prompt: str) -> np.ndarray:
@@ -117,8 +119,7 @@ class OnnxEmbedder:
             raise TypeError("texts must be a sequence of strings, not one string")
         items = list(texts)
         out = np.empty((len(items), self.dimension), dtype=np.float32)
-        # Longest first, so that each batch pads to similar lengths.
-        order = np.argsort([-len(t) for t in items], kind="stable")
+        order = longest_first(items)
         for start in range(0, len(items), self.batch_size):
             idx = order[start : start + self.batch_size]
             out[idx] = self._batch([prompt + items[i] for i in idx])
@@ -140,9 +141,3 @@ class OnnxEmbedder:
         norms = np.linalg.norm(vec, axis=1, keepdims=True)
         return (vec / np.maximum(norms, 1e-12)).astype(np.float32)
 
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1

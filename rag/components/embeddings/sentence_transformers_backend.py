@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from rag.components.embeddings.base import E5_PROMPTS, EmbeddingError, is_e5_name
+from rag.components.embeddings.base import (
+    EmbeddingError,
+    count_untruncated,
+    longest_first,
+    pick_prompts,
+    usable_cores,
+)
 
 
 def import_sentence_transformers() -> Any:
@@ -28,10 +33,7 @@ def configure_torch_threads() -> None:
     """Use no more intra-op threads than this process may run on (containers, taskset)."""
     import torch
 
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        usable = os.cpu_count() or 1
+    usable = usable_cores()
     if torch.get_num_threads() > usable:
         torch.set_num_threads(usable)
 
@@ -60,12 +62,7 @@ def load_sentence_transformer(
 
 def resolve_prompts(model: Any, model_id: str) -> tuple[str, str]:
     """(query prompt, passage prompt): the model's own configuration, else e5's convention."""
-    saved = {k: v for k, v in (getattr(model, "prompts", None) or {}).items() if v}
-    query = saved.get("query")
-    passage = saved.get("passage") or saved.get("document")
-    if query is None and passage is None and is_e5_name(model_id):
-        return E5_PROMPTS["query"], E5_PROMPTS["passage"]
-    return query or "", passage or ""
+    return pick_prompts(getattr(model, "prompts", None), model_id)
 
 
 class SentenceTransformerEmbedder:
@@ -119,22 +116,11 @@ class SentenceTransformerEmbedder:
             if backend is None:  # a tokenizer without the Rust backend: the slower way
                 return len(self.tokenizer(text, add_special_tokens=False,
                                           truncation=False)["input_ids"])
-            # The last batch left truncation (512) and padding on; a count must see it all.
-            if backend.truncation is not None:
-                backend.no_truncation()
-            if backend.padding is not None:
-                backend.no_padding()
-            return len(backend.encode(text, add_special_tokens=False).ids)
+            return count_untruncated(backend, text)
 
     # --- internals --------------------------------------------------------------------
     def _order(self, texts: list[str]) -> np.ndarray:
-        """Longest first, so that each batch pads to similar lengths (less wasted compute).
-
-        Characters are a good enough proxy for tokens here and cost no tokenizer pass.
-        """
-        if not self.sort_by_length:
-            return np.arange(len(texts))
-        return np.argsort([-len(t) for t in texts], kind="stable")
+        return longest_first(texts) if self.sort_by_length else np.arange(len(texts))
 
     def _embed(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         import torch
