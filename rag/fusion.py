@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from rag.types import SearchHit
+from rag.components.store import hits_for
+from rag.types import SearchHit, version_prefix
 
 if TYPE_CHECKING:
     from rag.components.store import Filter
@@ -196,7 +197,7 @@ def hybrid_search(
     qvec = np.asarray(index.embedder.embed_queries([query])[0], dtype=np.float32)
 
     def is_live(cid: str) -> bool:
-        return live is None or cid.rsplit(":", 1)[0] in live
+        return live is None or version_prefix(cid) in live
 
     dense = {
         c: sc for c, sc in index.store.query_ids(qvec, p.dense_candidates, filters) if is_live(c)
@@ -209,27 +210,19 @@ def hybrid_search(
     dense_only = [c for c in dense if c not in keyword]
     keyword.update(zip(dense_only, kw.get(dense_only), strict=True))
     kw_only = [c for c in keyword if c not in dense]
-    for cid, vec in _vectors_for(index, kw_only).items():
+    for cid, vec in index.store.get_embeddings(kw_only).items():
         dense[cid] = float(np.dot(qvec, vec))
 
     cands = [Candidate(c, dense.get(c), keyword.get(c)) for c in {**dense, **keyword}]
     ranked = fuse(cands, p)
     # Enough fused hits to survive duplicate removal; chunk texts only for those.
     head = ranked[: max(3 * k, k + 10)]
-    chunks = {c.chunk_id: c for c in index.store.get_chunks([c for c, _ in head])}
-    hits = [SearchHit(chunks[c], s) for c, s in head if c in chunks]
+    hits = hits_for(index.store, head)
     hits = collapse_duplicates(hits, p.duplicate_overlap)
     if p.mmr_lambda < 1.0:
-        hits = mmr(hits, k, p.mmr_lambda, _vectors_for(index, [h.chunk.chunk_id for h in hits]))
+        hits = mmr(hits, k, p.mmr_lambda,
+                   index.store.get_embeddings([h.chunk.chunk_id for h in hits]))
     return rerank_if_enabled(index.settings, query, hits)[:k]
-
-
-def _vectors_for(index: Index, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """Stored vectors of some chunks (float32)."""
-    if not chunk_ids:
-        return {}
-    return {c: np.asarray(v, dtype=np.float32)
-            for c, v in index.store.get_embeddings(list(chunk_ids)).items()}
 
 
 def rerank_if_enabled(settings: Settings, query: str, hits: list[SearchHit]) -> list[SearchHit]:

@@ -20,9 +20,16 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from rag.components.store import DocumentRecord, DocumentStore, Filter, StoreError, make_store
+from rag.components.store import (
+    DocumentRecord,
+    DocumentStore,
+    Filter,
+    StoreError,
+    hits_for,
+    make_store,
+)
 from rag.settings import Settings, get_settings
-from rag.types import Chunk, SearchHit
+from rag.types import Chunk, SearchHit, version_prefix
 
 if TYPE_CHECKING:
     from rag.components.embeddings.base import Embedder
@@ -234,10 +241,10 @@ class Index:
     def collect_garbage(self) -> int:
         """Delete chunks of versions that never went live (an interrupted ingest)."""
         live = self.live_prefixes()
-        dead = [i for i in self.store.chunk_ids() if i.rsplit(":", 1)[0] not in live.values()]
+        dead = [i for i in self.store.chunk_ids() if version_prefix(i) not in live.values()]
         if dead:
             self.store.delete_chunks(dead)
-        kw_dead = [i for i in self.keyword.ids() if i.rsplit(":", 1)[0] not in live.values()]
+        kw_dead = [i for i in self.keyword.ids() if version_prefix(i) not in live.values()]
         if kw_dead:
             self.keyword.delete(kw_dead)
             self._save_keyword()
@@ -326,21 +333,18 @@ class Index:
         n = max(4 * k, 20)
         while True:
             raw = self.store.query_ids(vec, n, filters)
-            pairs = [(c, s) for c, s in raw if c.rsplit(":", 1)[0] in live]
+            pairs = [(c, s) for c, s in raw if version_prefix(c) in live]
             # Dead chunks (an interrupted ingest, an old version being deleted) can crowd
             # the top n: widen and retry until the store has nothing more to give.
             if len(pairs) >= k or len(raw) < n:
                 break
             n *= 4
-        pairs = pairs[:k]
-        chunks = {c.chunk_id: c for c in self.store.get_chunks([c for c, _ in pairs])}
-        return [SearchHit(chunks[c], s) for c, s in pairs if c in chunks]
+        return hits_for(self.store, pairs[:k])
 
     def _bm25(self, query: str, k: int, filters: Filter | None, live: set[str]) -> list[SearchHit]:
         allowed = None
         if filters:
             allowed = set(self.store.filtered_ids(filters))
         pairs = self.keyword.search(query, 4 * k + 20, allowed_ids=allowed)
-        pairs = [(cid, s) for cid, s in pairs if cid.rsplit(":", 1)[0] in live][:k]
-        chunks = {c.chunk_id: c for c in self.store.get_chunks([cid for cid, _ in pairs])}
-        return [SearchHit(chunks[cid], float(s)) for cid, s in pairs if cid in chunks]
+        return hits_for(self.store, [(c, float(s)) for c, s in pairs
+                                     if version_prefix(c) in live][:k])

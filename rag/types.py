@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 
+def version_prefix(chunk_id: str) -> str:
+    """``doc_id:version`` part of a chunk id (``doc_id:version:index``)."""
+    return chunk_id.rsplit(":", 1)[0]
+
+
 @dataclass(frozen=True)
 class PageText:
     """Raw text of one page; ``number`` is 1-based (text files are one page)."""
@@ -65,7 +70,7 @@ class Chunk:
     @property
     def version_prefix(self) -> str:
         """``doc_id:version`` part of the id; the registry activates one prefix per doc."""
-        return self.chunk_id.rsplit(":", 1)[0]
+        return version_prefix(self.chunk_id)
 
     def page_of(self, offset: int) -> int:
         page = self.page_start

@@ -10,6 +10,7 @@ from rag.components.store.base import (
     Filter,
     InvalidFilterError,
     StoreError,
+    hits_for,
     make_filter,
     validate_filter,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Filter",
     "InvalidFilterError",
     "StoreError",
+    "hits_for",
     "make_filter",
     "make_store",
     "validate_filter",

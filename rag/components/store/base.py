@@ -105,6 +105,15 @@ def make_filter(
     return validate_filter(parts[0] if len(parts) == 1 else {"$and": parts})
 
 
+def hits_for(store: DocumentStore, pairs: Sequence[tuple[str, float]]) -> list[SearchHit]:
+    """``(chunk_id, score)`` pairs as hits with their chunks, in the given order.
+
+    A chunk deleted by another process meanwhile has no record any more: it is left out.
+    """
+    chunks = {c.chunk_id: c for c in store.get_chunks([cid for cid, _ in pairs])}
+    return [SearchHit(chunks[cid], score) for cid, score in pairs if cid in chunks]
+
+
 class DocumentStore(Protocol):
     """Chunks with embeddings plus a registry of documents."""
 

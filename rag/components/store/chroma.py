@@ -13,6 +13,7 @@ from rag.components.store.base import (
     EmbeddingMismatchError,
     Filter,
     StoreError,
+    hits_for,
     validate_filter,
 )
 from rag.settings import Settings
@@ -154,11 +155,9 @@ class ChromaStore:
             self._chunks.delete(ids=ids[i : i + self._max_batch])
 
     def query(self, embedding: np.ndarray, n: int, where: Filter | None = None) -> list[SearchHit]:
-        pairs = self.query_ids(embedding, n, where)
-        chunks = {c.chunk_id: c for c in self.get_chunks([cid for cid, _ in pairs])}
         # A chunk deleted by another process while we query can come back from the vector
-        # index without its record: it is gone, skip it.
-        return [SearchHit(chunks[cid], score) for cid, score in pairs if cid in chunks]
+        # index without its record: hits_for leaves it out.
+        return hits_for(self, self.query_ids(embedding, n, where))
 
     def query_ids(
         self, embedding: np.ndarray, n: int, where: Filter | None = None
