@@ -2,8 +2,9 @@
 
 Each variant is what ``make_embedder`` builds for the given settings (the offline e5-small
 build unless RAG_EMBEDDING_MODEL says otherwise): sentence-transformers on torch at batch
-sizes 32 and 4, torch dynamic int8 (what RAG_EMBEDDING_QUANTIZATION=int8 runs) and ONNX
-Runtime fp32 (the default).
+sizes 32 and 4, torch dynamic int8 (RAG_EMBEDDING_QUANTIZATION=int8 with the torch
+backend), ONNX Runtime fp32 (RAG_EMBEDDING_QUANTIZATION=none) and ONNX Runtime with int8
+passages (the default on a CPU; its queries are the fp32 ones).
 The texts are German passages cut to ~200 tokens, as ingest makes them: DPR dev passages
 when ``--dataset`` is given, else the German sentences of ``embedding_speed.py``.
 
@@ -33,7 +34,10 @@ VARIANTS: dict[str, dict[str, object]] = {
     "torch fp32, batch 4": {"embedding_backend": "torch", "embedding_batch_size": 4},
     "torch int8, batch 4": {"embedding_backend": "torch", "embedding_batch_size": 4,
                             "embedding_quantization": "int8"},
-    "onnx fp32, batch 4 (default)": {"embedding_backend": "onnx", "embedding_batch_size": 4},
+    "onnx fp32, batch 4": {"embedding_backend": "onnx", "embedding_batch_size": 4,
+                           "embedding_quantization": "none"},
+    "onnx int8 passages, batch 4 (default)": {"embedding_backend": "onnx",
+                                              "embedding_batch_size": 4},
 }
 
 

@@ -6,12 +6,13 @@ distinct file version) with the same embedding model folder (the offline e5-smal
 overlap), each pipeline in its own fresh process (so peak RSS is its own):
 
 * Quelle: ``Ingestor.run`` with its defaults (pypdf layout text, German cleanup,
-  sentence-aware chunks, length-sorted batches of 4, the model in ONNX Runtime (same
-  vectors as torch), Chroma + keyword index, crash-safe versioned writes).
-* Quelle int8: the same with ``RAG_EMBEDDING_QUANTIZATION=int8`` (the ONNX export with
-  dynamically quantised int8 weights; its retrieval-quality cost is in benchmarks/README.md).
-* Quelle torch: the same as Quelle, but embedding like LangChain does (sentence-transformers
-  on torch, batch size 32), to show what the pipeline alone is worth.
+  sentence-aware chunks, length-sorted batches of 4, passages embedded by the int8 copy of
+  the model in ONNX Runtime (queries stay fp32; the retrieval-quality cost is in
+  benchmarks/README.md), Chroma + keyword index, crash-safe versioned writes).
+* Quelle fp32: the same with ``RAG_EMBEDDING_QUANTIZATION=none`` (the fp32 ONNX export,
+  the same vectors as torch).
+* Quelle torch: the same as Quelle fp32, but embedding like LangChain does
+  (sentence-transformers on torch, batch size 32), to show what the pipeline alone is worth.
 * LangChain: ``PyPDFLoader`` + ``RecursiveCharacterTextSplitter.from_huggingface_tokenizer``
   + ``HuggingFaceEmbeddings`` + ``Chroma.from_documents`` (cosine space).
 
@@ -82,13 +83,14 @@ def vm_hwm_mb() -> float:
 
 
 VARIANTS = {  # Quelle's settings per column; everything else stays at its defaults
-    "none": {},
-    "int8": {"embedding_quantization": "int8"},
-    "torch": {"embedding_backend": "torch", "embedding_batch_size": BATCH},
+    "default": {},
+    "fp32": {"embedding_quantization": "none"},
+    "torch": {"embedding_backend": "torch", "embedding_batch_size": BATCH,
+              "embedding_quantization": "none"},
 }
 
 
-def quelle_settings(store: Path, variant: str = "none"):  # noqa: ANN201
+def quelle_settings(store: Path, variant: str = "default"):  # noqa: ANN201
     sys.path.insert(0, str(REPO))
     from rag.settings import Settings
 
@@ -292,8 +294,8 @@ def main() -> int:
     ap.add_argument("--memory-pages", type=int, nargs=2, default=(30, 300))
     ap.add_argument("--queries", type=int, default=20)
     ap.add_argument("--skip-langchain", action="store_true")
-    ap.add_argument("--skip-int8", action="store_true",
-                    help="no run with RAG_EMBEDDING_QUANTIZATION=int8")
+    ap.add_argument("--skip-fp32", action="store_true",
+                    help="no run with RAG_EMBEDDING_QUANTIZATION=none")
     ap.add_argument("--skip-torch", action="store_true",
                     help="no run with the torch backend at batch size 32")
     ap.add_argument("--json", action="store_true")
@@ -331,10 +333,10 @@ def main() -> int:
         docs.mkdir()
         results["pages_in_corpus"] = corpus_copies(docs, args.min_pages)
         results["quelle"] = run_worker(Path(sys.executable), "quelle", str(docs),
-                                       str(tmp / "q-store"), "none")
-        if not args.skip_int8:
-            results["quelle_int8"] = run_worker(Path(sys.executable), "quelle", str(docs),
-                                                str(tmp / "q8-store"), "int8")
+                                       str(tmp / "q-store"), "default")
+        if not args.skip_fp32:
+            results["quelle_fp32"] = run_worker(Path(sys.executable), "quelle", str(docs),
+                                                str(tmp / "qf-store"), "fp32")
         if not args.skip_torch:
             results["quelle_torch"] = run_worker(Path(sys.executable), "quelle", str(docs),
                                                  str(tmp / "qt-store"), "torch")
@@ -359,7 +361,7 @@ def main() -> int:
 
 
 def print_table(r: dict) -> None:
-    cols = [(name, r[key]) for name, key in (("Quelle", "quelle"), ("Quelle int8", "quelle_int8"),
+    cols = [(name, r[key]) for name, key in (("Quelle", "quelle"), ("Quelle fp32", "quelle_fp32"),
                                              ("Quelle torch", "quelle_torch"),
                                              ("LangChain", "langchain")) if key in r]
     start, end = r["load_avg_start"], r["load_avg_end"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.sentences import split_sentences
-from rag.components.embeddings.base import Embedder
+from rag.components.embeddings.base import Embedder, at_query_time
 from rag.settings import REFUSAL
 from rag.types import Answer, Citation, SearchHit
 
@@ -51,6 +51,7 @@ def score_sentences(
     cands = candidate_sentences(hits)
     if not cands:
         return []
+    embedder = at_query_time(embedder)
     q = embedder.embed_queries([question])[0]
     vecs = embedder.embed_documents([s for _, _, s in cands])
     scores = vecs @ q

@@ -116,10 +116,12 @@ class Settings(BaseSettings):
     # --- robustness ----------------------------------------------------------------------
     # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
     pdf_password: SecretStr = SecretStr("")
-    # int8: torch's dynamically quantised embedding model (also when embedding_backend is
-    # onnx: ONNX Runtime's int8 lost too much quality), faster ingest on a CPU; its own model
-    # id (switching needs `rag ingest --reindex`). See benchmarks/README.md.
-    embedding_quantization: Literal["none", "int8"] = "none"
+    # auto: with the onnx backend on a CPU, passages are embedded by an int8 copy of the
+    # model and queries by the fp32 one (same model id, ~0.002 MRR@10 on the DPR dev data,
+    # faster ingest); fp32 elsewhere. none: fp32 everywhere. int8: as auto with onnx; with
+    # torch, torch's int8 model on both sides, with its own model id (switching needs
+    # `rag ingest --reindex`). Figures: benchmarks/README.md.
+    embedding_quantization: Literal["auto", "none", "int8"] = "auto"
 
     @field_validator("store_dir", "cache_dir", mode="after")
     @classmethod

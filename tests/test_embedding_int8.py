@@ -1,4 +1,8 @@
-"""RAG_EMBEDDING_QUANTIZATION=int8: a faster embedder with its own model id, never mixed."""
+"""RAG_EMBEDDING_QUANTIZATION=int8 with the torch backend: int8 on both sides, own model id.
+
+(With the default onnx backend, int8 embeds only passages and keeps the model id:
+tests/test_embeddings_onnx.py.)
+"""
 
 from __future__ import annotations
 
@@ -23,9 +27,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def int8_embedder():  # noqa: ANN201
-    # int8 always runs on torch, also with the (default) onnx backend: ONNX Runtime's int8
-    # lost more retrieval quality than allowed (benchmarks/README.md).
-    return make_embedder(base_settings(embedding_quantization="int8"))
+    return make_embedder(base_settings(embedding_quantization="int8", embedding_backend="torch"))
 
 
 def test_int8_embedder_is_close_to_fp32_and_named_honestly(embedder, int8_embedder) -> None:  # noqa: ANN001

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from rag.components.embeddings import EmbeddingError, make_embedder
+from rag.components.embeddings.base import at_query_time
 from rag.components.embeddings.offline_e5 import MODEL_ID, provision_offline_e5
 from rag.components.embeddings.onnx_backend import OnnxEmbedder
-from rag.components.embeddings.onnx_export import onnx_model_path
+from rag.components.embeddings.onnx_export import onnx_int8_path, onnx_model_path
 from rag.settings import Settings
 from tests.conftest import base_settings
 from tests.test_embeddings import PASSAGES, QUERIES
@@ -20,7 +21,8 @@ from tests.test_embeddings import PASSAGES, QUERIES
 
 @pytest.fixture(scope="module")
 def both() -> tuple[OnnxEmbedder, object]:
-    onnx = make_embedder(base_settings(embedding_backend="onnx")).real()
+    onnx = make_embedder(base_settings(embedding_backend="onnx",
+                                       embedding_quantization="none")).real()
     torch = make_embedder(base_settings(embedding_backend="torch")).real()
     assert isinstance(onnx, OnnxEmbedder)
     return onnx, torch
@@ -86,9 +88,71 @@ def test_unsupported_pooling_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_other_devices_use_torch() -> None:
-    from rag.components.embeddings import _backend
+    from rag.components.embeddings import _backend, precision
 
     assert _backend(base_settings(embedding_device="cuda")) == "torch"
     assert _backend(base_settings(embedding_backend="torch")) == "torch"
-    assert _backend(base_settings(embedding_quantization="int8")) == "torch"
     assert _backend(base_settings()) == "onnx"
+    # auto: int8 passages only where the onnx backend runs; an explicit int8 on torch is
+    # torch's int8 on both sides.
+    assert precision(base_settings()) == "onnx-int8"
+    assert precision(base_settings(embedding_quantization="int8")) == "onnx-int8"
+    assert precision(base_settings(embedding_quantization="none")) == "fp32"
+    assert precision(base_settings(embedding_device="cuda")) == "fp32"
+    assert precision(base_settings(embedding_backend="torch")) == "fp32"
+    assert precision(base_settings(embedding_backend="torch",
+                                   embedding_quantization="int8")) == "torch-int8"
+
+
+# --- the default: int8 passages, fp32 queries ------------------------------------------
+
+
+def test_default_embeds_passages_in_int8_and_queries_in_fp32(both) -> None:  # noqa: ANN001
+    fp32, _ = both
+    default = make_embedder(base_settings())
+    assert default.model_id == fp32.model_id  # one collection serves both
+    assert "int8" in default.name
+    real = default.real()
+    assert isinstance(real, OnnxEmbedder)
+    assert real.passage_file.name == "model.int8.onnx" and real.query_file.name == "model.onnx"
+    assert real.vectors_id != real.model_id  # cached eval vectors are kept apart
+    # Queries: exactly the fp32 vectors.
+    np.testing.assert_allclose(default.embed_queries(QUERIES), fp32.embed_queries(QUERIES),
+                               atol=2e-5)
+    # Passages: the int8 model really ran (not identical), but stays close to fp32 ...
+    p8, p32 = default.embed_documents(PASSAGES), fp32.embed_documents(PASSAGES)
+    assert np.abs(p8 - p32).max() > 1e-3
+    assert np.allclose(np.linalg.norm(p8, axis=1), 1, atol=1e-4)
+    assert (p8 * p32).sum(1).min() > 0.98
+    # ... and ranks the passages for each question as fp32 does.
+    q = fp32.embed_queries(QUERIES)
+    assert ((q @ p8.T).argmax(1) == (q @ p32.T).argmax(1)).all()
+    # While answering, passage-side texts get the calibrated fp32 vectors.
+    exact = at_query_time(default)
+    np.testing.assert_allclose(exact.embed_documents(PASSAGES), p32, atol=2e-5)
+    assert exact.vectors_id == exact.model_id and at_query_time(fp32) is fp32
+
+
+def test_int8_file_is_quantised_once_and_smaller() -> None:
+    cache = Settings().cache_dir
+    folder = provision_offline_e5(cache)
+    path = onnx_int8_path(folder, cache)
+    before = path.stat()
+    assert onnx_int8_path(folder, cache) == path and path.stat().st_ino == before.st_ino
+    assert before.st_size < 0.5 * onnx_model_path(folder, cache).stat().st_size
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_sessions_open_on_first_use() -> None:
+    cache = Settings().cache_dir
+    folder = provision_offline_e5(cache)
+    emb = OnnxEmbedder(folder, onnx_model_path(folder, cache),
+                       passage_file=onnx_int8_path(folder, cache), name="e5", model_id="e5",
+                       prompts=("query: ", "passage: "))
+    assert emb.dimension == 384 and not emb._sessions  # a search-only process ...
+    emb.embed_queries(["Wie viel Urlaub steht mir zu?"])
+    # Sentences scored while answering use the fp32 model too (at_query_time) ...
+    at_query_time(emb).embed_documents(["Der Urlaub beträgt 30 Arbeitstage."])
+    assert set(emb._sessions) == {emb.query_file}  # ... so answering never loads int8
+    emb.embed_documents(["Der Urlaub beträgt 30 Arbeitstage."])
+    assert set(emb._sessions) == {emb.query_file, emb.passage_file}

@@ -17,6 +17,7 @@ from rag.eval.retrieval import (
     passage_vectors,
     sample,
     vector_cache_file,
+    vectors_id,
 )
 from rag.settings import get_settings
 
@@ -257,7 +258,7 @@ def test_metrics_and_sampling_helpers() -> None:
 def test_passage_vectors_are_cached_per_model_and_texts(tmp_path: Path, embedder: object) -> None:
     texts = [c for c, _ in PASSAGES[:5]]
     first = passage_vectors(embedder, texts, tmp_path)
-    file = vector_cache_file(tmp_path, embedder.model_id, texts)  # type: ignore[attr-defined]
+    file = vector_cache_file(tmp_path, vectors_id(embedder), texts)
     assert file.exists() and first.shape == (5, embedder.dimension)  # type: ignore[attr-defined]
     assert np.allclose(first, embedder.embed_documents(texts), atol=1e-5)  # type: ignore[attr-defined]
     # The second call reads the file (a marker value proves it) ...

@@ -174,6 +174,12 @@ def vector_cache_file(cache_dir: Path, model_id: str, texts: Sequence[str]) -> P
     return Path(cache_dir) / "eval-vectors" / f"{h.hexdigest()[:24]}.npy"
 
 
+def vectors_id(embedder: Any) -> str:
+    """What passage vectors depend on: the model id, and whether the ONNX backend embeds
+    passages with its int8 copy (same model id, slightly different vectors)."""
+    return str(getattr(embedder, "vectors_id", None) or embedder.model_id)
+
+
 def passage_vectors(embedder: Any, texts: Sequence[str], cache_dir: Path | None) -> np.ndarray:
     """Passage embeddings, computed once per (model, passages) and cached in ``cache_dir``.
 
@@ -181,7 +187,7 @@ def passage_vectors(embedder: Any, texts: Sequence[str], cache_dir: Path | None)
     mode x question-field runs share them. Query vectors are never cached: their time is
     part of the measured latency.
     """
-    file = vector_cache_file(cache_dir, embedder.model_id, texts) if cache_dir else None
+    file = vector_cache_file(cache_dir, vectors_id(embedder), texts) if cache_dir else None
     if file is not None and file.exists():
         try:
             vecs = np.load(file, allow_pickle=False)

@@ -72,7 +72,7 @@ def make_embedder(settings: Settings) -> Embedder:
 def _lazy_or_load(settings: Settings, quant: str) -> Embedder:
     """A LazyEmbedder for local folders (id and dimension read from JSON), else the model."""
     folder = _local_folder(settings)
-    if folder is None:
+    if folder is None:  # hub models run on torch: only an explicit int8 quantises them
         return _quantized(_from_hub_source(settings), quant)
     desc = describe_folder(folder, MARKER)
     if desc is None:
@@ -82,20 +82,31 @@ def _lazy_or_load(settings: Settings, quant: str) -> Embedder:
 
 
 def _backend(settings: Settings) -> str:
-    """'onnx' only where it applies: fp32 on a CPU. GPUs use torch, and so does int8:
-    ONNX Runtime's dynamic int8 cost 0.005-0.007 MRR@10 on the DPR dev data (torch's
-    0.0005; benchmarks/README.md), over the limit of 0.005."""
+    """'onnx' only where it applies: on a CPU. GPUs use torch."""
     backend = getattr(settings, "embedding_backend", "torch")
+    return "onnx" if backend == "onnx" and settings.embedding_device == "cpu" else "torch"
+
+
+def precision(settings: Settings) -> str:
+    """How a local folder's model runs: 'fp32', 'onnx-int8' (int8 passages, fp32 queries)
+    or 'torch-int8' (int8 on both sides)."""
     quant = getattr(settings, "embedding_quantization", "none")
-    on_cpu = settings.embedding_device == "cpu"
-    return "onnx" if backend == "onnx" and on_cpu and quant == "none" else "torch"
+    if quant == "none":
+        return "fp32"
+    if _backend(settings) == "onnx":
+        return "onnx-int8"
+    return "torch-int8" if quant == "int8" else "fp32"
 
 
 def _variant(model_id: str, name: str, settings: Settings) -> tuple[str, str]:
-    """Model id and name of the configured variant (int8 vectors differ: own id)."""
-    if getattr(settings, "embedding_quantization", "none") != "int8":
-        return model_id, name
-    return model_id + INT8_SUFFIX, f"{name} (int8)"
+    """Model id and name of the configured variant. Torch's int8 vectors differ on both
+    sides, so they get their own id; int8 passages with fp32 queries share the fp32 id."""
+    match precision(settings):
+        case "torch-int8":
+            return model_id + INT8_SUFFIX, f"{name} (int8)"
+        case "onnx-int8":
+            return model_id, f"{name} (int8 beim Einlesen)"
+    return model_id, name
 
 
 def _quantized(embedder: Embedder, quant: str) -> Embedder:
@@ -160,14 +171,17 @@ def _from_hub_source(settings: Settings) -> Embedder:
 def _from_folder(folder: Path, settings: Settings) -> Embedder:
     folder = folder.resolve()
     model_id, name = folder_identity(folder, MARKER)
-    quant = getattr(settings, "embedding_quantization", "none")
+    mode = precision(settings)
     if _backend(settings) == "onnx":
         from rag.components.embeddings.onnx_backend import OnnxEmbedder, pooling_mode
-        from rag.components.embeddings.onnx_export import onnx_model_path
+        from rag.components.embeddings.onnx_export import onnx_int8_path, onnx_model_path
 
         pooling_mode(folder)  # unsupported pooling fails before the export
+        _, name = _variant(model_id, name, settings)
         return OnnxEmbedder(
             folder, onnx_model_path(folder, settings.cache_dir),
+            passage_file=onnx_int8_path(folder, settings.cache_dir)
+            if mode == "onnx-int8" else None,
             name=name, model_id=model_id, batch_size=settings.embedding_batch_size,
             prompts=folder_prompts(folder, model_id),
         )
@@ -180,7 +194,7 @@ def _from_folder(folder: Path, settings: Settings) -> Embedder:
                                       local_files_only=True)
     return _quantized(SentenceTransformerEmbedder(model, name=name, model_id=model_id,
                                                   batch_size=settings.embedding_batch_size),
-                      quant)
+                      "int8" if mode == "torch-int8" else "none")
 
 
 def _from_hub(model_id: str, settings: Settings, *, local_files_only: bool) -> Embedder:

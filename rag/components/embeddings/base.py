@@ -94,3 +94,14 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in the model's tokenizer, without special tokens or prompt."""
         ...
+
+
+def at_query_time(embedder: Embedder) -> Embedder:
+    """The embedder for passage-side texts embedded while answering (sentences to quote).
+
+    Where ingest embeds passages with an int8 copy (the ONNX default), this is the fp32
+    model for both sides: the extractive threshold was calibrated on fp32 scores, and a
+    process that only answers then never loads the int8 model.
+    """
+    view = getattr(embedder, "query_time", None)
+    return view() if callable(view) else embedder

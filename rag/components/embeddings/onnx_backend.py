@@ -2,8 +2,14 @@
 
 Same model, same vectors (fp32: max abs difference ~1e-6 to torch), but much less per-call
 overhead: on 2 cores a single query embeds in ~17 ms instead of ~45 ms, and ingest runs
-faster too. Figures: benchmarks/README.md. (ONNX Runtime's dynamic int8 was measured and
-dropped: it cost 0.005-0.007 MRR@10 on the DPR dev data; int8 uses torch.)
+faster too. Figures: benchmarks/README.md.
+
+With ``passage_file`` (the int8 copy from ``onnx_int8_path``) passages are embedded by the
+int8 model and queries by the fp32 one. The int8 vectors approximate the fp32 ones closely
+enough to share one collection and model id: on the DPR dev data this loses ~0.002 MRR@10
+(int8 on both sides lost 0.005-0.007), and ingest runs faster. Each file's session is
+opened on first use, so a process that only searches never loads the int8 model and one that
+only ingests never loads the fp32 one.
 
 Supported folders: a transformer with mean or CLS pooling (optionally Normalize), which is
 what e5, GTE, BGE and most sentence-transformers retrieval models are. Anything else is
@@ -12,6 +18,7 @@ loaded with the torch backend.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Sequence
@@ -60,6 +67,7 @@ class OnnxEmbedder:
         folder: Path,
         onnx_file: Path,
         *,
+        passage_file: Path | None = None,
         name: str,
         model_id: str,
         batch_size: int = 4,
@@ -78,12 +86,16 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.query_prompt, self.passage_prompt = prompts
         self.pooling = pooling_mode(folder)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = usable_cores()
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_file), opts,
-                                            providers=["CPUExecutionProvider"])
-        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+        self.query_file = Path(onnx_file)
+        self.passage_file = Path(passage_file or onnx_file)
+        # Cached passage vectors (rag eval) must not mix the fp32 and the int8 variant.
+        self.vectors_id = model_id if passage_file is None else f"{model_id}|onnx-int8"
+        self._ort = ort
+        self._sessions: dict[Path, Any] = {}
+        self._session_lock = threading.Lock()
+        hidden = (_read_json(folder / "config.json") or {}).get("hidden_size")
+        self.dimension = int(hidden) if hidden else int(
+            self._session(self.passage_file).get_outputs()[0].shape[-1])
         # The Rust tokenizer directly: its truncation/padding state is switched per use
         # under a lock (a second copy of XLM-R's vocabulary would cost ~285 MB).
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -104,35 +116,58 @@ class OnnxEmbedder:
 
     # --- Embedder ---------------------------------------------------------------------
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self.passage_prompt)
+        return self._embed(texts, self.passage_prompt, self.passage_file)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self.query_prompt)
+        return self._embed(texts, self.query_prompt, self.query_file)
 
     def count_tokens(self, text: str) -> int:
         with self._tok_lock:
             return count_untruncated(self.tokenizer, text)
 
+    def query_time(self) -> OnnxEmbedder:
+        """This embedder with the fp32 model for passages too (see ``at_query_time``);
+        shares the tokenizer and the open sessions."""
+        if self.passage_file == self.query_file:
+            return self
+        view = copy.copy(self)
+        view.passage_file = self.query_file
+        view.vectors_id = self.model_id
+        return view
+
     # --- internals --------------------------------------------------------------------
-    def _embed(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+    def _session(self, file: Path) -> Any:
+        with self._session_lock:
+            if file not in self._sessions:
+                opts = self._ort.SessionOptions()
+                opts.intra_op_num_threads = usable_cores()
+                opts.log_severity_level = 3
+                self._sessions[file] = self._ort.InferenceSession(
+                    str(file), opts, providers=["CPUExecutionProvider"])
+            return self._sessions[file]
+
+    def _embed(self, texts: Sequence[str], prompt: str, file: Path) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
         items = list(texts)
         out = np.empty((len(items), self.dimension), dtype=np.float32)
+        if not items:
+            return out
+        session = self._session(file)
         order = longest_first(items)
         for start in range(0, len(items), self.batch_size):
             idx = order[start : start + self.batch_size]
-            out[idx] = self._batch([prompt + items[i] for i in idx])
+            out[idx] = self._batch(session, [prompt + items[i] for i in idx])
         return out
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _batch(self, session: Any, texts: list[str]) -> np.ndarray:
         with self._tok_lock:
             self.tokenizer.enable_truncation(self.max_seq_length)
             self.tokenizer.enable_padding(pad_id=self._pad_id, pad_token=self._pad)
             enc = self.tokenizer.encode_batch(texts)
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         if self.pooling == "cls":
             vec = hidden[:, 0, :]
         else:

@@ -7,6 +7,11 @@ The export is what makes the ONNX Runtime backend possible without the ``optimum
 The result lives under ``cache_dir/onnx/<folder key>/``: the key changes with the folder's
 model files, so an updated folder is exported anew. Export needs torch, transformers and
 ``onnx``; afterwards only onnxruntime is used.
+
+``onnx_int8_path`` adds a dynamically quantised copy (int8 weights, one scale per output
+channel) next to it. It embeds passages at ingest; queries stay on the fp32 file. Measured on
+the DPR dev data (benchmarks/onnx_int8_quality.py): int8 passages with fp32 queries lose
+~0.002 MRR@10 (dense, exact), int8 on both sides 0.005-0.007.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from rag.components.embeddings.offline_e5 import build_lock, make_readable
 
 EXPORT_VERSION = 1
 FP32 = "model.onnx"
+INT8 = "model.int8.onnx"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 
 
@@ -60,6 +66,43 @@ def onnx_model_path(folder: Path, cache_dir: Path) -> Path:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     return final / FP32
+
+
+def onnx_int8_path(folder: Path, cache_dir: Path) -> Path:
+    """The int8 ONNX file for ``folder``: quantised from the fp32 export on first use."""
+    fp32 = onnx_model_path(folder, cache_dir)
+    target = fp32.with_name(INT8)
+    if target.is_file():
+        return target
+    with build_lock(fp32.parent.parent / f".{fp32.parent.name}.int8.lock"):
+        if not target.is_file():
+            tmp = target.with_name(f".{INT8}.{os.getpid()}.tmp")
+            try:
+                _quantize(fp32, tmp)
+                tmp.chmod(0o644)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+    return target
+
+
+def _quantize(source: Path, target: Path) -> None:
+    import logging
+
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise EmbeddingError("Die int8-Quantisierung braucht onnxruntime.") from exc
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser logs a pre-processing hint on the root logger
+    try:
+        # Default op types (MatMul and the embedding Gather), signed int8 weights per output
+        # channel: the variant with the smallest measured loss of those tried.
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
+                         per_channel=True)
+    finally:
+        root.setLevel(level)
 
 
 def _export(folder: Path, target: Path) -> None:
