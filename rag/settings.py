@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     # model is exported once into cache_dir. torch: sentence-transformers (also for GPUs).
     embedding_backend: Literal["torch", "onnx"] = "onnx"
     # Small batches run faster on a CPU (cache locality; benchmarks/README.md); on a GPU
-    # use 64 or more.
+    # use 64 or more. (The int8 passage model always runs one text at a time, so that a
+    # passage's vector does not depend on its batch mates.)
     embedding_batch_size: int = 4
     cache_dir: Path = Field(default_factory=lambda: _cache_home() / "quelle")
 

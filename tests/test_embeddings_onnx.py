@@ -127,6 +127,9 @@ def test_default_embeds_passages_in_int8_and_queries_in_fp32(both) -> None:  # n
     # ... and ranks the passages for each question as fp32 does.
     q = fp32.embed_queries(QUERIES)
     assert ((q @ p8.T).argmax(1) == (q @ p32.T).argmax(1)).all()
+    # One text per int8 run: a passage's vector does not depend on its batch mates.
+    alone = np.stack([default.embed_documents([t])[0] for t in PASSAGES])
+    np.testing.assert_allclose(p8, alone, atol=1e-5)
     # While answering, passage-side texts get the calibrated fp32 vectors.
     exact = at_query_time(default)
     np.testing.assert_allclose(exact.embed_documents(PASSAGES), p32, atol=2e-5)

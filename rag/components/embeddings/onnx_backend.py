@@ -89,7 +89,7 @@ class OnnxEmbedder:
         self.query_file = Path(onnx_file)
         self.passage_file = Path(passage_file or onnx_file)
         # Cached passage vectors (rag eval) must not mix the fp32 and the int8 variant.
-        self.vectors_id = model_id if passage_file is None else f"{model_id}|onnx-int8"
+        self.vectors_id = model_id if passage_file is None else f"{model_id}|onnx-int8-b1"
         self._ort = ort
         self._sessions: dict[Path, Any] = {}
         self._session_lock = threading.Lock()
@@ -154,9 +154,14 @@ class OnnxEmbedder:
         if not items:
             return out
         session = self._session(file)
+        # Dynamic int8 quantises activations per run, padding included: in a batch a text's
+        # vector depends on its batch mates (DPR dev, exact MRR@10 0.9066-0.9090 for batch
+        # arrangements of 4). One text per run makes it depend on the text alone (0.9092)
+        # and costs ~5 % speed.
+        size = 1 if file == self.passage_file != self.query_file else self.batch_size
         order = longest_first(items)
-        for start in range(0, len(items), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for start in range(0, len(items), size):
+            idx = order[start : start + size]
             out[idx] = self._batch(session, [prompt + items[i] for i in idx])
         return out
 
