@@ -158,7 +158,7 @@ class OnnxEmbedder:
         # vector depends on its batch mates (DPR dev, exact MRR@10 0.9066-0.9090 for batch
         # arrangements of 4). One text per run makes it depend on the text alone (0.9092)
         # and costs ~5 % speed.
-        size = 1 if file == self.passage_file != self.query_file else self.batch_size
+        size = 1 if file != self.query_file else self.batch_size  # the int8 passage file
         order = longest_first(items)
         for start in range(0, len(items), size):
             idx = order[start : start + size]
