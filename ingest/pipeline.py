@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,6 +105,24 @@ def with_page_breaks(chunk: Chunk, clean: CleanText) -> Chunk:
     return replace(chunk, page_breaks=";".join(breaks))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a file's ingest is keyed by: its name, id and version."""
+
+    source: str
+    doc_id: str
+    sha: str
+    prefix: str  # chunk-id prefix of this version (see Ingestor._version_prefix)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    plan: _Plan
+    pages: int
+    warnings: list[str]
+    chunks: list[Chunk]
+
+
 class Ingestor:
     def __init__(
         self,
@@ -132,15 +151,65 @@ class Ingestor:
     def ingest_file(
         self, path: Path, *, source: str | None = None, progress: Progress | None = None
     ) -> FileResult:
+        return self._ingest(path, source, progress, ahead=None)
+
+    def _plan(self, path: Path, source: str | None) -> _Plan:
+        src = sanitize_source_name(source or path.name)
+        if not path.is_file():
+            raise IngestError(str(path), "Datei nicht gefunden (file not found)")
+        doc_id = doc_id_for(src)
+        sha = file_sha256(path)
+        return _Plan(src, doc_id, sha, self._version_prefix(doc_id, sha))
+
+    def _is_unchanged(self, plan: _Plan) -> bool:
+        existing = self.index.store.get_document(plan.doc_id)
+        return (existing is not None and existing.chunk_prefix == plan.prefix
+                and self.policy is DuplicatePolicy.SKIP)
+
+    def _parse(self, path: Path, plan: _Plan) -> _Parsed:
+        """load → clean → chunk: needs only the file, so it can run ahead in a thread."""
+        s, shown = self.settings, str(path)
+        doc = load_file(path, max_file_mb=s.max_file_mb, max_pages=s.max_pages,
+                        source=plan.source,
+                        pdf_password=s.pdf_password.get_secret_value() or None)
+        clean = clean_pages(doc.pages)
+        chunks = chunk_text(
+            clean, doc_id=plan.doc_id, source=plan.source, id_prefix=plan.prefix,
+            count_tokens=self.index.embedder.count_tokens,
+            chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap,
+        )
+        if not chunks:
+            raise IngestError(shown, "kein Text gefunden (no text found)")
+        if len(chunks) > s.max_chunks_per_file:
+            raise LimitExceededError(
+                shown,
+                f"Datei ergibt {len(chunks)} Abschnitte; erlaubt sind höchstens "
+                f"{s.max_chunks_per_file} (RAG_MAX_CHUNKS_PER_FILE)",
+                f"file yields {len(chunks)} chunks; at most {s.max_chunks_per_file} allowed",
+                name=plan.source)
+        return _Parsed(plan, len(doc.pages), doc.warnings,
+                       [with_page_breaks(c, clean) for c in chunks])
+
+    def _parse_ahead(self, path: Path) -> _Parsed | None:
+        """``_parse`` for a file the batch will reach next; None where it would be skipped
+        (unchanged) or fail early, which ``_ingest`` then reports itself."""
+        try:
+            plan = self._plan(path, None)
+            if self._is_unchanged(plan):
+                return None
+        except Exception:  # noqa: BLE001 - reported by _ingest in order
+            return None
+        return self._parse(path, plan)
+
+    def _ingest(
+        self, path: Path, source: str | None, progress: Progress | None,
+        ahead: Future[_Parsed | None] | None,
+    ) -> FileResult:
         started = time.perf_counter()
         shown = str(path)
         try:
-            src = sanitize_source_name(source or path.name)
-            if not path.is_file():
-                raise IngestError(str(path), "Datei nicht gefunden (file not found)")
-            doc_id = doc_id_for(src)
-            sha = file_sha256(path)
-            prefix = self._version_prefix(doc_id, sha)
+            plan = self._plan(path, source)
+            src, doc_id, prefix = plan.source, plan.doc_id, plan.prefix
             existing = self.index.store.get_document(doc_id)
             if existing is not None and self.policy is DuplicatePolicy.FAIL:
                 raise IngestError(shown, f"'{src}' ist schon im Speicher (already stored)")
@@ -150,36 +219,20 @@ class Ingestor:
                     self.index.update_record(replace(existing, path=str(path.resolve())))
                 return FileResult(shown, src, "unchanged", pages=existing.pages,
                                   chunks=existing.chunks)
-            s = self.settings
-            doc = load_file(path, max_file_mb=s.max_file_mb, max_pages=s.max_pages, source=src,
-                            pdf_password=s.pdf_password.get_secret_value() or None)
-            clean = clean_pages(doc.pages)
-            chunks = chunk_text(
-                clean, doc_id=doc_id, source=src, id_prefix=prefix,
-                count_tokens=self.index.embedder.count_tokens,
-                chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap,
-            )
-            if not chunks:
-                raise IngestError(shown, "kein Text gefunden (no text found)")
-            if len(chunks) > s.max_chunks_per_file:
-                raise LimitExceededError(
-                    shown,
-                    f"Datei ergibt {len(chunks)} Abschnitte; erlaubt sind höchstens "
-                    f"{s.max_chunks_per_file} (RAG_MAX_CHUNKS_PER_FILE)",
-                    f"file yields {len(chunks)} chunks; at most {s.max_chunks_per_file} allowed",
-                    name=src)
-            chunks = [with_page_breaks(c, clean) for c in chunks]
-            self._write(chunks, src, progress)
+            parsed = ahead.result() if ahead is not None else None
+            if parsed is None or parsed.plan != plan:  # not parsed ahead, or changed since
+                parsed = self._parse(path, plan)
+            self._write(parsed.chunks, src, progress)
             record = DocumentRecord(
-                doc_id=doc_id, source=src, path=str(path.resolve()), version=sha,
-                chunk_prefix=prefix, pages=len(doc.pages), chunks=len(chunks),
+                doc_id=doc_id, source=src, path=str(path.resolve()), version=plan.sha,
+                chunk_prefix=prefix, pages=parsed.pages, chunks=len(parsed.chunks),
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 embedding_model=self.index.embedder.model_id,
             )
             self.index.activate(record)
             return FileResult(shown, src, "replaced" if existing else "ingested",
-                              pages=len(doc.pages), chunks=len(chunks),
-                              seconds=time.perf_counter() - started, warnings=doc.warnings)
+                              pages=parsed.pages, chunks=len(parsed.chunks),
+                              seconds=time.perf_counter() - started, warnings=parsed.warnings)
         except IngestError as exc:
             return FileResult(shown, path.name, "failed", error=_one_line(exc, path))
         except Exception as exc:  # a bad file must never stop the batch
@@ -191,13 +244,21 @@ class Ingestor:
     def _write(self, chunks: Sequence[Chunk], source: str, progress: Progress | None) -> None:
         # Sorting by length makes padded batches cheaper; chunks are written batch by batch
         # so a large file never holds all its embeddings at once.
+        # A batch is written in a thread while the next one is embedded (the writes are
+        # mostly single-threaded); at most one write is in flight, and its error surfaces.
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].text))
-        for start in range(0, len(order), EMBED_BATCH):
-            batch = [chunks[i] for i in order[start : start + EMBED_BATCH]]
-            vecs = self.index.embedder.embed_documents([c.text for c in batch])
-            self.index.add_chunks(batch, vecs)
-            if progress:
-                progress(source, min(1.0, (start + len(batch)) / len(order)))
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
+            pending: Future[None] | None = None
+            for start in range(0, len(order), EMBED_BATCH):
+                batch = [chunks[i] for i in order[start : start + EMBED_BATCH]]
+                vecs = self.index.embedder.embed_documents([c.text for c in batch])
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(self.index.add_chunks, batch, vecs)
+                if progress:
+                    progress(source, min(1.0, (start + len(batch)) / len(order)))
+            if pending is not None:
+                pending.result()
 
     # --- a batch -------------------------------------------------------------------------
     def run(
@@ -214,12 +275,20 @@ class Ingestor:
         with store_write_lock(self.settings), self.index.write_lock():
             self.index.collect_garbage()
             bar = _bar(len(files), show_progress)
-            for path in files:
-                if bar is not None:
-                    bar.set_postfix_str(path.name[:40])
-                report.results.append(self.ingest_file(path, progress=progress))
-                if bar is not None:
-                    bar.update(1)
+            # The next file is read and chunked in a thread while this one is embedded:
+            # parsing is single-threaded Python and would otherwise leave a core idle.
+            with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser:
+                ahead: tuple[Path, Future[_Parsed | None]] | None = None
+                for i, path in enumerate(files):
+                    mine = ahead[1] if ahead is not None and ahead[0] == path else None
+                    ahead = None
+                    if i + 1 < len(files):
+                        ahead = (files[i + 1], parser.submit(self._parse_ahead, files[i + 1]))
+                    if bar is not None:
+                        bar.set_postfix_str(path.name[:40])
+                    report.results.append(self._ingest(path, None, progress, mine))
+                    if bar is not None:
+                        bar.update(1)
             if bar is not None:
                 bar.close()
             if prune:

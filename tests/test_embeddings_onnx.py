@@ -159,3 +159,37 @@ def test_sessions_open_on_first_use() -> None:
     assert set(emb._sessions) == {emb.query_file}  # ... so answering never loads int8
     emb.embed_documents(["Der Urlaub beträgt 30 Arbeitstage."])
     assert set(emb._sessions) == {emb.query_file, emb.passage_file}
+
+
+def test_int8_passages_run_one_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from rag.components.embeddings import onnx_backend
+
+    monkeypatch.setattr(onnx_backend, "usable_cores", lambda: 2)
+    cache = Settings().cache_dir
+    folder = provision_offline_e5(cache)
+    emb = OnnxEmbedder(folder, onnx_model_path(folder, cache),
+                       passage_file=onnx_int8_path(folder, cache), name="e5", model_id="e5",
+                       prompts=("query: ", "passage: "))
+    threads: set[str] = set()
+    real_batch = emb._batch
+
+    def spy(session, texts):  # noqa: ANN001, ANN202
+        threads.add(threading.current_thread().name)
+        return real_batch(session, texts)
+
+    monkeypatch.setattr(emb, "_batch", spy)
+    vecs = emb.embed_documents(PASSAGES)
+    # Two single-threaded runs at a time, each a text of its own ...
+    assert len(threads) == 2 and all(t.startswith("onnx-embed") for t in threads)
+    opts = emb._sessions[emb.passage_file].get_session_options()
+    assert opts.intra_op_num_threads == 1
+    # ... in the order given (each vector is that text's own) ...
+    alone = np.stack([emb.embed_documents([t])[0] for t in PASSAGES])
+    np.testing.assert_allclose(vecs, alone, atol=1e-5)
+    # ... while a query runs alone on all cores.
+    threads.clear()
+    emb.embed_queries(QUERIES)
+    assert threads == {threading.current_thread().name}
+    assert emb._sessions[emb.query_file].get_session_options().intra_op_num_threads == 2

@@ -115,3 +115,102 @@ def test_embedding_model_mismatch_is_refused(tmp_path: Path, embedder, two_pdfs)
     Ingestor(settings, Index(settings, embedder)).run(two_pdfs[:1])
     with pytest.raises(EmbeddingMismatchError, match="reindex"):
         make_store(settings, "intfloat/multilingual-e5-large", 1024)
+
+
+def test_next_file_is_parsed_ahead_in_a_thread(tmp_path: Path, embedder, two_pdfs,  # noqa: ANN001
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import ingest.pipeline as pipeline
+
+    parsed_in: dict[str, str] = {}
+    real_load = pipeline.load_file
+
+    def spy(path: Path, **kw: object):  # noqa: ANN202
+        parsed_in[path.name] = threading.current_thread().name
+        return real_load(path, **kw)
+
+    monkeypatch.setattr(pipeline, "load_file", spy)
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    report = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in report.results] == ["ingested", "ingested"]
+    # The first file is read by the batch itself, the second ahead, while the first embeds.
+    assert parsed_in[two_pdfs[0].name] == threading.current_thread().name
+    assert parsed_in[two_pdfs[1].name].startswith("ingest-parse")
+    _consistent(index)
+    # The result is the same as ingesting the files one by one.
+    alone = Index(make_settings(tmp_path / "alone"), embedder)
+    for p in two_pdfs:
+        assert Ingestor(alone.settings, alone).ingest_file(p).status == "ingested"
+    assert set(alone.store.chunk_ids()) == set(index.store.chunk_ids())
+    assert ({d.source: (d.pages, d.chunks) for d in alone.documents()}
+            == {d.source: (d.pages, d.chunks) for d in index.documents()})
+    # Unchanged files are not even read ahead.
+    parsed_in.clear()
+    again = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in again.results] == ["unchanged", "unchanged"] and not parsed_in
+
+
+def test_bad_file_parsed_ahead_fails_in_its_place(tmp_path: Path, embedder, two_pdfs) -> None:  # noqa: ANN001
+    bad = two_pdfs[0].parent / "kaputt.pdf"
+    bad.write_bytes(b"%PDF-1.7\nnur der Anfang")
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    report = Ingestor(settings, index).run([two_pdfs[0], bad, two_pdfs[1]])
+    assert [r.status for r in report.results] == ["ingested", "failed", "ingested"]
+    assert "kaputt.pdf" in (report.results[1].error or "")
+    _consistent(index)
+
+
+def test_file_changed_after_parsing_ahead_is_parsed_again(tmp_path: Path, embedder,  # noqa: ANN001
+                                                          two_pdfs) -> None:
+    from concurrent.futures import Future
+
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    ing = Ingestor(settings, index)
+    target = two_pdfs[0]
+    stale: Future = Future()
+    stale.set_result(ing._parse(two_pdfs[1], ing._plan(two_pdfs[1], target.name)))
+    result = ing._ingest(target, None, None, stale)  # the plan no longer matches the file
+    assert result.status == "ingested"
+    fresh = Index(make_settings(tmp_path / "fresh"), embedder)
+    expected = Ingestor(fresh.settings, fresh).ingest_file(target)
+    assert (result.pages, result.chunks) == (expected.pages, expected.chunks)
+    assert set(index.store.chunk_ids()) == set(fresh.store.chunk_ids())
+
+
+def test_failed_write_in_the_writer_thread_fails_only_that_file(
+    tmp_path: Path, embedder, two_pdfs, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    import threading
+
+    import ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "EMBED_BATCH", 8)  # several batches per file
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    real_add = index.add_chunks
+    writers: set[str] = set()
+    calls = {"n": 0}
+
+    def flaky(chunks, embeddings):  # noqa: ANN001, ANN202
+        writers.add(threading.current_thread().name)
+        calls["n"] += 1
+        if calls["n"] == 2:  # the first file's second batch
+            raise OSError("Datenträger voll")
+        return real_add(chunks, embeddings)
+
+    monkeypatch.setattr(index, "add_chunks", flaky)
+    report = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in report.results] == ["failed", "ingested"]
+    assert "Datenträger voll" in (report.results[0].error or "")
+    assert two_pdfs[0].name in (report.results[0].error or "")
+    assert writers and all(w.startswith("ingest-write") for w in writers)
+    assert [d.source for d in index.documents()] == [two_pdfs[1].name]
+    # The failed file's written batches never went live and are collected next time.
+    monkeypatch.setattr(index, "add_chunks", real_add)
+    again = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in again.results] == ["ingested", "unchanged"]
+    _consistent(index)
