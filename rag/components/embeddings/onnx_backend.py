@@ -5,7 +5,8 @@ overhead: on 2 cores a single query embeds in ~17 ms instead of ~45 ms, and inge
 faster too. Figures: benchmarks/README.md.
 
 With ``passage_file`` (the int8 copy from ``onnx_int8_path``) passages are embedded by the
-int8 model and queries by the fp32 one. The int8 vectors approximate the fp32 ones closely
+int8 model, one text per run and one single-threaded run per core, and queries by the fp32
+one on all cores. The int8 vectors approximate the fp32 ones closely
 enough to share one collection and model id: on the DPR dev data this loses ~0.002 MRR@10
 (int8 on both sides lost 0.005-0.007), and ingest runs faster. Each file's session is
 opened on first use, so a process that only searches never loads the int8 model and one that
