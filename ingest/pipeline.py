@@ -219,7 +219,10 @@ class Ingestor:
                     self.index.update_record(replace(existing, path=str(path.resolve())))
                 return FileResult(shown, src, "unchanged", pages=existing.pages,
                                   chunks=existing.chunks)
-            parsed = ahead.result() if ahead is not None else None
+            try:
+                parsed = ahead.result() if ahead is not None else None
+            except Exception:  # noqa: BLE001 - parsed again below: a lasting error is
+                parsed = None  # reported as usual, one from an older file version not at all
             if parsed is None or parsed.plan != plan:  # not parsed ahead, or changed since
                 parsed = self._parse(path, plan)
             self._write(parsed.chunks, src, progress)

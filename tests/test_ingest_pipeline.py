@@ -179,6 +179,14 @@ def test_file_changed_after_parsing_ahead_is_parsed_again(tmp_path: Path, embedd
     expected = Ingestor(fresh.settings, fresh).ingest_file(target)
     assert (result.pages, result.chunks) == (expected.pages, expected.chunks)
     assert set(index.store.chunk_ids()) == set(fresh.store.chunk_ids())
+    # An error from parsing ahead is not reported if parsing the file now succeeds (it was
+    # replaced in between): the file is parsed again and only a lasting error counts.
+    from ingest.errors import IngestError
+
+    failed: Future = Future()
+    failed.set_exception(IngestError(two_pdfs[1], "veraltet"))
+    later = ing._ingest(two_pdfs[1], None, None, failed)
+    assert later.status == "ingested" and later.error is None
 
 
 def test_failed_write_in_the_writer_thread_fails_only_that_file(
