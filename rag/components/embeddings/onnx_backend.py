@@ -147,7 +147,7 @@ class OnnxEmbedder:
             if file not in self._sessions:
                 opts = self._ort.SessionOptions()
                 # One-text runs are spread over the cores one run per core instead: for
-                # int8 that is ~35 % more texts/s than one run at a time on 2 threads
+                # int8 that is 10-35 % more texts/s than one run at a time on 2 threads
                 # (its quantise/dequantise steps parallelise poorly inside a run).
                 opts.intra_op_num_threads = 1 if self._one_per_run(file) else usable_cores()
                 opts.log_severity_level = 3
