@@ -111,6 +111,24 @@ def test_compound_query_finds_its_parts_and_the_reverse(index: KeywordIndex) -> 
     }
 
 
+def test_unseen_compound_counts_through_its_parts() -> None:
+    texts = {**TEXTS, "bib:4": "Im Lesesaal stehen aktuelle Zeitschriften bereit.",
+             "vertrag:5": "Jedes Jahr gibt es 30 Tage bezahlten Urlaub."}
+    kw = KeywordIndex()
+    kw.add([chunk(c, t) for c, t in texts.items()])
+    question = "Wie viele Urlaubstage stehen mir zu?"
+    feats = kw.query_features(question)
+    # "Urlaubstage" occurs nowhere, so its parts carry it with full weight; "viele" is part
+    # of the question ("Wie viele ...?"), not its topic.
+    assert "urlaubstag" not in kw._feature_ids
+    assert feats["urlaub"] == feats["tag"] == 1.0 and "viel" not in feats
+    # With parts at the usual 0.25, "stehen" alone put the reading-room chunk first.
+    assert top_ids(kw, question, 1) == ["vertrag:5"]
+    # A compound that does occur keeps its parts down-weighted next to itself.
+    seen = kw.query_features("Urlaubsanspruch")
+    assert seen["urlaubsanspruch"] == 1.0 and seen["urlaub"] == seen["anspruch"] == 0.25
+
+
 def test_without_compounds_the_parts_do_not_match(tmp_path: Path) -> None:
     kw = KeywordIndex(analyzer=GermanAnalyzer(AnalyzerOptions(compounds=False)))
     kw.add_texts(TEXTS.items())

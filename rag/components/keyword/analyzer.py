@@ -51,6 +51,7 @@ QUERY_STOPWORDS: frozenset[str] = _words(
     """
     wann warum weshalb wieso wer wen wem wessen wo woher wohin womit wodurch wofur wovon
     worauf woraus worin woran wozu wieviel wieviele welch inwiefern inwieweit
+    viel viele vielen vieles
     bitte mal sie du ihr mir uns
     nennen nenne nennt geben gib gebe gibt angeben gebt erklaren erklare erklart erlautern
     erlautere erlautert beschreiben beschreibe beschreibt schildern schildere schildert

@@ -54,6 +54,9 @@ class BM25Params:
     # Weight of a compound's parts next to the compound itself, in documents and queries.
     doc_part_weight: float = 0.25
     query_part_weight: float = 0.25
+    # ... unless the compound itself never occurs in the corpus ("Urlaubstage" against
+    # "Erholungsurlaub", "Arbeitstage"): then its parts carry its meaning alone.
+    unseen_compound_part_weight: float = 1.0
     # Weight of indexed compounds formed from two query words ("Frist der Kündigung" ->
     # "Kündigungsfrist"); finds compounds whose parts never occur alone in the corpus.
     query_join_weight: float = 0.25
@@ -331,10 +334,12 @@ class KeywordIndex:
                     pf = "^" + tok[:pl]
                     feats[pf] = feats.get(pf, 0.0) + self.params.prefix_weight
                 if an.options.compounds and self._splitter is not None:
+                    part_w = (self.params.query_part_weight if stem in self._feature_ids
+                              else self.params.unseen_compound_part_weight)
                     for part in self._splitter.split(tok):
                         ps = an.stem(part)
                         if ps != stem:
-                            feats[ps] = feats.get(ps, 0.0) + self.params.query_part_weight
+                            feats[ps] = feats.get(ps, 0.0) + part_w
             if an.options.compounds and self.params.query_join_weight > 0:
                 for stem in join_compounds(toks, an, self._feature_ids, an.options.min_part):
                     feats.setdefault(stem, self.params.query_join_weight)
