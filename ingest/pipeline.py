@@ -161,8 +161,8 @@ class Ingestor:
         sha = file_sha256(path)
         return _Plan(src, doc_id, sha, self._version_prefix(doc_id, sha))
 
-    def _is_unchanged(self, plan: _Plan) -> bool:
-        existing = self.index.store.get_document(plan.doc_id)
+    def _skips(self, existing: DocumentRecord | None, plan: _Plan) -> bool:
+        """True when the stored record already is this version and the policy skips it."""
         return (existing is not None and existing.chunk_prefix == plan.prefix
                 and self.policy is DuplicatePolicy.SKIP)
 
@@ -195,7 +195,7 @@ class Ingestor:
         (unchanged) or fail early, which ``_ingest`` then reports itself."""
         try:
             plan = self._plan(path, None)
-            if self._is_unchanged(plan):
+            if self._skips(self.index.store.get_document(plan.doc_id), plan):
                 return None
         except Exception:  # noqa: BLE001 - reported by _ingest in order
             return None
@@ -213,8 +213,7 @@ class Ingestor:
             existing = self.index.store.get_document(doc_id)
             if existing is not None and self.policy is DuplicatePolicy.FAIL:
                 raise IngestError(shown, f"'{src}' ist schon im Speicher (already stored)")
-            if (existing is not None and existing.chunk_prefix == prefix
-                    and self.policy is DuplicatePolicy.SKIP):
+            if existing is not None and self._skips(existing, plan):
                 if existing.path != str(path.resolve()):
                     self.index.update_record(replace(existing, path=str(path.resolve())))
                 return FileResult(shown, src, "unchanged", pages=existing.pages,
@@ -281,12 +280,11 @@ class Ingestor:
             # The next file is read and chunked in a thread while this one is embedded:
             # parsing is single-threaded Python and would otherwise leave a core idle.
             with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser:
-                ahead: tuple[Path, Future[_Parsed | None]] | None = None
+                ahead: Future[_Parsed | None] | None = None  # always for files[i]
                 for i, path in enumerate(files):
-                    mine = ahead[1] if ahead is not None and ahead[0] == path else None
-                    ahead = None
+                    mine, ahead = ahead, None
                     if i + 1 < len(files):
-                        ahead = (files[i + 1], parser.submit(self._parse_ahead, files[i + 1]))
+                        ahead = parser.submit(self._parse_ahead, files[i + 1])
                     if bar is not None:
                         bar.set_postfix_str(path.name[:40])
                     report.results.append(self._ingest(path, None, progress, mine))
