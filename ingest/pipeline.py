@@ -10,12 +10,15 @@ import hashlib
 import logging
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
 
 from ingest.chunking import chunk_text
 from ingest.cleanup import clean_pages
@@ -29,7 +32,6 @@ from rag.types import Chunk, CleanText
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
-EMBED_BATCH = 64
 
 Status = Literal["ingested", "replaced", "unchanged", "failed", "pruned"]
 Progress = Callable[[str, float], None]  # (source, fraction done of this file)
@@ -151,7 +153,10 @@ class Ingestor:
     def ingest_file(
         self, path: Path, *, source: str | None = None, progress: Progress | None = None
     ) -> FileResult:
-        return self._ingest(path, source, progress, ahead=None)
+        with _Stages(self.index.embedder) as stages:
+            done = self._ingest(path, source, progress, None, stages)
+            stages.report(everything=True)
+            return done.result()
 
     def _plan(self, path: Path, source: str | None) -> _Plan:
         src = sanitize_source_name(source or path.name)
@@ -203,28 +208,40 @@ class Ingestor:
 
     def _ingest(
         self, path: Path, source: str | None, progress: Progress | None,
-        ahead: Future[_Parsed | None] | None,
-    ) -> FileResult:
+        ahead: Future[_Parsed | None] | None, stages: _Stages,
+    ) -> Future[FileResult]:
+        """Queue the file's batches and then its switch on ``stages``; the returned future
+        resolves once the file is live (or failed), so the next file's batches can queue up
+        while this one's are still being embedded and written."""
         started = time.perf_counter()
         shown = str(path)
         try:
             plan = self._plan(path, source)
             src, doc_id, prefix = plan.source, plan.doc_id, plan.prefix
+            if stages.switching == doc_id:
+                stages.wait()  # the same name again in this batch: see the earlier version
             existing = self.index.store.get_document(doc_id)
             if existing is not None and self.policy is DuplicatePolicy.FAIL:
                 raise IngestError(shown, f"'{src}' ist schon im Speicher (already stored)")
             if existing is not None and self._skips(existing, plan):
                 if existing.path != str(path.resolve()):
+                    stages.wait()  # registry changes stay on one thread at a time
                     self.index.update_record(replace(existing, path=str(path.resolve())))
-                return FileResult(shown, src, "unchanged", pages=existing.pages,
-                                  chunks=existing.chunks)
+                return _done(FileResult(shown, src, "unchanged", pages=existing.pages,
+                                        chunks=existing.chunks))
             try:
                 parsed = ahead.result() if ahead is not None else None
             except Exception:  # noqa: BLE001 - parsed again below: a lasting error is
                 parsed = None  # reported as usual, one from an older file version not at all
             if parsed is None or parsed.plan != plan:  # not parsed ahead, or changed since
                 parsed = self._parse(path, plan)
-            self._write(parsed.chunks, src, progress)
+            writes = self._write(parsed.chunks, src, progress, stages)
+        except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
+            return _done(_failed(path, exc))
+
+        def switch() -> FileResult:
+            for w in writes:  # all done (one thread, in order); a failed one fails the file
+                w.result()
             record = DocumentRecord(
                 doc_id=doc_id, source=src, path=str(path.resolve()), version=plan.sha,
                 chunk_prefix=prefix, pages=parsed.pages, chunks=len(parsed.chunks),
@@ -235,32 +252,32 @@ class Ingestor:
             return FileResult(shown, src, "replaced" if existing else "ingested",
                               pages=parsed.pages, chunks=len(parsed.chunks),
                               seconds=time.perf_counter() - started, warnings=parsed.warnings)
-        except IngestError as exc:
-            return FileResult(shown, path.name, "failed", error=_one_line(exc, path))
-        except Exception as exc:  # a bad file must never stop the batch
-            log.exception("ingest of %s failed", path)
-            return FileResult(shown, path.name, "failed",
-                              error=f"{path.name}: unerwarteter Fehler (unexpected error): "
-                                    f"{type(exc).__name__}: {exc}")
 
-    def _write(self, chunks: Sequence[Chunk], source: str, progress: Progress | None) -> None:
-        # Sorting by length makes padded batches cheaper; chunks are written batch by batch
-        # so a large file never holds all its embeddings at once.
-        # A batch is written in a thread while the next one is embedded (the writes are
-        # mostly single-threaded); at most one write is in flight, and its error surfaces.
+        return stages.then(_guarded(path, switch), switching=doc_id)
+
+    def _write(
+        self, chunks: Sequence[Chunk], source: str, progress: Progress | None, stages: _Stages
+    ) -> list[Future[None]]:
+        """Queue the chunks batch by batch (sorted by length: padded batches cost less); a
+        large file never holds all its embeddings at once. An error of an earlier batch of
+        this file stops it here; the returned writes carry any later one."""
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].text))
-        with ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
-            pending: Future[None] | None = None
-            for start in range(0, len(order), EMBED_BATCH):
-                batch = [chunks[i] for i in order[start : start + EMBED_BATCH]]
-                vecs = self.index.embedder.embed_documents([c.text for c in batch])
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(self.index.add_chunks, batch, vecs)
-                if progress:
-                    progress(source, min(1.0, (start + len(batch)) / len(order)))
-            if pending is not None:
-                pending.result()
+        writes: list[Future[None]] = []
+        try:
+            step = self.settings.ingest_batch_size
+            for start in range(0, len(order), step):
+                batch = [chunks[i] for i in order[start : start + step]]
+                stages.make_room()
+                for w in writes:
+                    if w.done() and w.exception() is not None:
+                        raise w.exception()  # type: ignore[misc]
+                fraction = min(1.0, (start + len(batch)) / len(order))
+                report = (lambda f=fraction: progress(source, f)) if progress else None
+                writes.append(stages.add(batch, self.index.add_chunks, report))
+        except BaseException:
+            wait(writes)  # nothing of this file is still being written once it has failed
+            raise
+        return writes
 
     # --- a batch -------------------------------------------------------------------------
     def run(
@@ -277,9 +294,12 @@ class Ingestor:
         with store_write_lock(self.settings), self.index.write_lock():
             self.index.collect_garbage()
             bar = _bar(len(files), show_progress)
-            # The next file is read and chunked in a thread while this one is embedded:
-            # parsing is single-threaded Python and would otherwise leave a core idle.
-            with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser:
+            # The next file is read and chunked in a thread while this one is embedded, and
+            # its batches queue up behind this one's (see _Stages): parsing and writing are
+            # single-threaded and the end of a file would otherwise leave a core idle.
+            done: list[Future[FileResult]] = []
+            with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser, \
+                    _Stages(self.index.embedder) as stages:
                 ahead: Future[_Parsed | None] | None = None  # always for files[i]
                 for i, path in enumerate(files):
                     mine, ahead = ahead, None
@@ -287,9 +307,11 @@ class Ingestor:
                         ahead = parser.submit(self._parse_ahead, files[i + 1])
                     if bar is not None:
                         bar.set_postfix_str(path.name[:40])
-                    report.results.append(self._ingest(path, None, progress, mine))
+                    done.append(self._ingest(path, None, progress, mine, stages))
                     if bar is not None:
-                        bar.update(1)
+                        done[-1].add_done_callback(lambda _: bar.update(1))
+                stages.report(everything=True)
+            report.results.extend(f.result() for f in done)
             if bar is not None:
                 bar.close()
             if prune:
@@ -317,6 +339,103 @@ def reindex(settings: Settings, extra_paths: Sequence[Path] = ()) -> list[Path]:
     for p in [*known, *extra_paths]:
         seen.setdefault(p, None)
     return list(seen)
+
+
+class _Stages:
+    """The embedding and writing threads of one ingest, fed batch by batch in file order.
+
+    A batch is embedded on the ``ingest-embed`` threads, then written on the one
+    ``ingest-write`` thread, which also switches each file live after its batches, in the
+    order queued. Up to ``DEPTH`` batches are in flight, so the next batch (often the next
+    file's first) is already queued when one finishes and no core idles in between, while
+    at most ``DEPTH`` batches' vectors are held at once. Embedders whose runs queue on their
+    own fixed set of threads (``queues_runs``) get one embedding thread per batch in
+    flight; others get one, so their threads are never oversubscribed.
+    """
+
+    DEPTH = 2
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._embed: ThreadPoolExecutor | None = None  # on first use: unchanged files
+        self._write = ThreadPoolExecutor(1, thread_name_prefix="ingest-write")  # need no model
+        self._in_flight: deque[Future[None]] = deque()
+        self._reports: deque[tuple[Future[None], Callable[[], None]]] = deque()
+        self._last: Future[Any] | None = None
+        self.switching: str | None = None  # doc id of the newest queued switch
+
+    def make_room(self) -> None:
+        """Wait until another batch may be queued (its errors stay with its future)."""
+        while len(self._in_flight) >= self.DEPTH:
+            wait([self._in_flight.popleft()])
+        self.report()
+
+    def report(self, *, everything: bool = False) -> None:
+        """Progress of the batches written so far (all of them: ``everything``), reported
+        here on the calling thread (a UI may only be updated from its own)."""
+        while self._reports and (everything or self._reports[0][0].done()):
+            written, report = self._reports.popleft()
+            wait([written])
+            if written.exception() is None:
+                report()
+
+    def add(self, batch: list[Chunk], store: Callable[[list[Chunk], np.ndarray], None],
+            report: Callable[[], None] | None = None) -> Future[None]:
+        if self._embed is None:
+            threads = self.DEPTH if getattr(self._embedder, "queues_runs", False) else 1
+            self._embed = ThreadPoolExecutor(threads, thread_name_prefix="ingest-embed")
+        vectors = self._embed.submit(self._embedder.embed_documents, [c.text for c in batch])
+        written = self._write.submit(lambda: store(batch, vectors.result()))
+        self._in_flight.append(written)
+        self._last = written
+        if report is not None:
+            self._reports.append((written, report))
+        return written
+
+    def then(self, fn: Callable[[], FileResult], *, switching: str) -> Future[FileResult]:
+        """Run ``fn`` on the writer thread after everything queued so far."""
+        self._last = done = self._write.submit(fn)
+        self.switching = switching
+        return done
+
+    def wait(self) -> None:
+        """Until everything queued so far is done (its errors stay with its future)."""
+        if self._last is not None:
+            wait([self._last])
+
+    def __enter__(self) -> _Stages:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        # On an interrupt, queued batches are dropped; the running ones finish first.
+        cancel = exc_type is not None
+        if self._embed is not None:
+            self._embed.shutdown(wait=True, cancel_futures=cancel)
+        self._write.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _done(result: FileResult) -> Future[FileResult]:
+    f: Future[FileResult] = Future()
+    f.set_result(result)
+    return f
+
+
+def _guarded(path: Path, fn: Callable[[], FileResult]) -> Callable[[], FileResult]:
+    def run() -> FileResult:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - reported as this file's failure
+            return _failed(path, exc)
+    return run
+
+
+def _failed(path: Path, exc: Exception) -> FileResult:
+    if isinstance(exc, IngestError):
+        return FileResult(str(path), path.name, "failed", error=_one_line(exc, path))
+    log.error("ingest of %s failed", path, exc_info=exc)
+    return FileResult(str(path), path.name, "failed",
+                      error=f"{path.name}: unerwarteter Fehler (unexpected error): "
+                            f"{type(exc).__name__}: {exc}")
 
 
 def _one_line(exc: IngestError, path: Path) -> str:

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # --- chunking ------------------------------------------------------------------------
     chunk_size: int = 200  # tokens of the embedding model's tokenizer
     chunk_overlap: int = 30
+    # Chunks embedded and written per batch while ingesting; at most two batches' vectors
+    # are held at once, so a large file never holds all of its own.
+    ingest_batch_size: int = Field(default=64, ge=1)
 
     # --- retrieval -----------------------------------------------------------------------
     top_k: int = 5

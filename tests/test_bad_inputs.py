@@ -18,7 +18,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from ingest.pipeline import EMBED_BATCH, Ingestor
+from ingest.pipeline import Ingestor
 from rag.index import Index
 from rag.settings import Settings
 from tests.conftest import make_settings
@@ -228,7 +228,7 @@ def test_300_page_pdf(tmp_path: Path, embedder) -> None:  # noqa: ANN001
     assert (result.status, result.pages) == ("ingested", 300), result.error
     assert result.warnings == []
     # Progress is reported batch by batch while writing, ending at 100 %.
-    assert len(fractions) == math.ceil(result.chunks / EMBED_BATCH)
+    assert len(fractions) == math.ceil(result.chunks / settings.ingest_batch_size)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
     chunks = [c for batch in index.store.iter_chunks() for c in batch]

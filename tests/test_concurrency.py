@@ -44,7 +44,9 @@ def test_second_writer_gets_busy_message(tmp_path: Path, store_mode: str, embedd
     big = long_pdf(tmp_path / "gross.pdf", 200, lines=4)
     other = make_pdf(tmp_path / "andere.pdf", [page_lines(n) for n in (1, 2)])
 
-    first = rag_cli(settings, "ingest", str(big), "--json", cwd=tmp_path)
+    # Small batches: the file takes a while even with both cores embedding.
+    first = rag_cli(settings, "ingest", str(big), "--json", cwd=tmp_path,
+                    RAG_INGEST_BATCH_SIZE="8")
     try:
         wait_for_new_chunks(settings, embedder, first, doc_id_for("gross.pdf"), None)
         # Freeze the first writer mid-file: it keeps holding the store's write lock.
@@ -105,7 +107,9 @@ def test_queries_during_ingest_see_old_or_new_state(
     old_texts = _texts(before, old_prefix)
 
     long_pdf(doc, 160, lines=4, word="Geschäftsvorfall")
-    child = rag_cli(settings, "ingest", str(doc), "--json", cwd=tmp_path)
+    # Small batches: many writes before the switch leave time to search in between.
+    child = rag_cli(settings, "ingest", str(doc), "--json", cwd=tmp_path,
+                    RAG_INGEST_BATCH_SIZE="8")
     seen: list[dict] = []
     mid_ingest = 0
     try:

@@ -193,3 +193,48 @@ def test_int8_passages_run_one_per_core(monkeypatch: pytest.MonkeyPatch) -> None
     emb.embed_queries(QUERIES)
     assert threads == {threading.current_thread().name}
     assert emb._sessions[emb.query_file].get_session_options().intra_op_num_threads == 2
+
+
+def test_concurrent_int8_batches_share_one_run_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.components.embeddings import onnx_backend
+
+    monkeypatch.setattr(onnx_backend, "usable_cores", lambda: 2)
+    cache = Settings().cache_dir
+    folder = provision_offline_e5(cache)
+    emb = OnnxEmbedder(folder, onnx_model_path(folder, cache),
+                       passage_file=onnx_int8_path(folder, cache), name="e5", model_id="e5",
+                       prompts=("query: ", "passage: "))
+    assert emb.queues_runs  # ingest may hand it two batches at once
+    lock = threading.Lock()
+    running, most = [0], [0]
+    threads: set[str] = set()
+    real_batch = emb._batch
+
+    def spy(session, texts):  # noqa: ANN001, ANN202
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            threads.add(threading.current_thread().name)
+        try:
+            return real_batch(session, texts)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(emb, "_batch", spy)
+    halves = [PASSAGES[::2], PASSAGES[1::2]]
+    with ThreadPoolExecutor(2) as callers:
+        together = list(callers.map(emb.embed_documents, halves * 2))
+    # Four batches at once still run two texts at a time, on the same two threads ...
+    assert most[0] == 2 and len(threads) == 2
+    assert all(t.startswith("onnx-embed") for t in threads)
+    # ... and each caller gets its own texts' vectors.
+    for half, vecs in zip(halves * 2, together, strict=True):
+        np.testing.assert_allclose(vecs, np.stack([emb.embed_documents([t])[0] for t in half]),
+                                   atol=1e-5)
+    fp32 = OnnxEmbedder(folder, onnx_model_path(folder, cache), name="e5", model_id="e5",
+                        prompts=("query: ", "passage: "))
+    assert not fp32.queues_runs  # its runs use all cores each: one batch at a time

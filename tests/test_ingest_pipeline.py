@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Ingestor, doc_id_for
+from ingest.pipeline import Ingestor, _Stages, doc_id_for
 from rag.index import Index
 from tests.conftest import CORPORA, make_settings
 
@@ -173,7 +173,8 @@ def test_file_changed_after_parsing_ahead_is_parsed_again(tmp_path: Path, embedd
     target = two_pdfs[0]
     stale: Future = Future()
     stale.set_result(ing._parse(two_pdfs[1], ing._plan(two_pdfs[1], target.name)))
-    result = ing._ingest(target, None, None, stale)  # the plan no longer matches the file
+    with _Stages(embedder) as stages:  # the plan no longer matches the file
+        result = ing._ingest(target, None, None, stale, stages).result()
     assert result.status == "ingested"
     fresh = Index(make_settings(tmp_path / "fresh"), embedder)
     expected = Ingestor(fresh.settings, fresh).ingest_file(target)
@@ -185,7 +186,8 @@ def test_file_changed_after_parsing_ahead_is_parsed_again(tmp_path: Path, embedd
 
     failed: Future = Future()
     failed.set_exception(IngestError(two_pdfs[1], "veraltet"))
-    later = ing._ingest(two_pdfs[1], None, None, failed)
+    with _Stages(embedder) as stages:
+        later = ing._ingest(two_pdfs[1], None, None, failed, stages).result()
     assert later.status == "ingested" and later.error is None
 
 
@@ -194,10 +196,8 @@ def test_failed_write_in_the_writer_thread_fails_only_that_file(
 ) -> None:
     import threading
 
-    import ingest.pipeline as pipeline
 
-    monkeypatch.setattr(pipeline, "EMBED_BATCH", 8)  # several batches per file
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, ingest_batch_size=8)  # several batches per file
     index = Index(settings, embedder)
     real_add = index.add_chunks
     writers: set[str] = set()
@@ -221,4 +221,114 @@ def test_failed_write_in_the_writer_thread_fails_only_that_file(
     monkeypatch.setattr(index, "add_chunks", real_add)
     again = Ingestor(settings, index).run(two_pdfs)
     assert [r.status for r in again.results] == ["ingested", "unchanged"]
+    _consistent(index)
+
+
+def test_next_file_embeds_while_the_last_one_is_switched_live(
+    tmp_path: Path, embedder, two_pdfs, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    import threading
+
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    real_activate, real_embed = index.activate, embedder.embed_documents
+    second_embeds = threading.Event()
+    seen: dict[str, object] = {"calls": 0}
+
+    def embed(texts):  # noqa: ANN001, ANN202
+        seen["calls"] = int(seen["calls"]) + 1  # type: ignore[call-overload]
+        if seen["calls"] == 2:  # each demo PDF is one batch: this is the second file
+            second_embeds.set()
+        return real_embed(texts)
+
+    def activate(record):  # noqa: ANN001, ANN202
+        if record.source == two_pdfs[0].name:
+            seen["first"] = threading.current_thread().name
+            # A batch that waits for this switch before embedding the next file would stall
+            # here for the whole timeout.
+            seen["overlap"] = second_embeds.wait(timeout=60)
+        return real_activate(record)
+
+    monkeypatch.setattr(index, "activate", activate)
+    monkeypatch.setattr(embedder, "embed_documents", embed)
+    report = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in report.results] == ["ingested", "ingested"]
+    assert str(seen["first"]).startswith("ingest-write") and seen["overlap"] is True
+    _consistent(index)
+
+
+def test_failed_last_write_fails_its_file_after_the_next_one_started(
+    tmp_path: Path, embedder, two_pdfs, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    real_add = index.add_chunks
+    calls = {"n": 0}
+
+    def flaky(chunks, embeddings):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first file's only batch: only its switch can notice
+            raise OSError("Datenträger voll")
+        return real_add(chunks, embeddings)
+
+    monkeypatch.setattr(index, "add_chunks", flaky)
+    report = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in report.results] == ["failed", "ingested"]
+    assert "Datenträger voll" in (report.results[0].error or "")
+    assert [d.source for d in index.documents()] == [two_pdfs[1].name]
+    _consistent(index)
+
+
+def test_same_name_twice_in_one_batch_keeps_the_later_file(tmp_path: Path, embedder,  # noqa: ANN001
+                                                           two_pdfs) -> None:
+    # Two folders, one file name: the second file replaces the first one, which must be
+    # live before the second is checked against the store.
+    other = tmp_path / "andere"
+    other.mkdir()
+    twin = other / two_pdfs[0].name
+    shutil.copyfile(two_pdfs[1], twin)
+    settings = make_settings(tmp_path / "store")
+    index = Index(settings, embedder)
+    report = Ingestor(settings, index).run([two_pdfs[0], twin])
+    assert [r.status for r in report.results] == ["ingested", "replaced"]
+    (doc,) = index.documents()
+    assert doc.path == str(twin.resolve())
+    fresh = Index(make_settings(tmp_path / "fresh"), embedder)
+    expected = Ingestor(fresh.settings, fresh).ingest_file(twin, source=two_pdfs[0].name)
+    assert (doc.pages, doc.chunks) == (expected.pages, expected.chunks)
+    _consistent(index)
+
+
+def test_at_most_two_batches_are_in_flight(tmp_path: Path, embedder, two_pdfs,  # noqa: ANN001
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+
+    settings = make_settings(tmp_path, ingest_batch_size=4)  # many batches per file
+    index = Index(settings, embedder)
+    real_embed, real_add = embedder.embed_documents, index.add_chunks
+    lock = threading.Lock()
+    state = {"embedded": 0, "written": 0, "most": 0}
+    embed_threads: set[str] = set()
+
+    def embed(texts):  # noqa: ANN001, ANN202
+        with lock:
+            state["embedded"] += 1
+            state["most"] = max(state["most"], state["embedded"] - state["written"])
+            embed_threads.add(threading.current_thread().name)
+        return real_embed(texts)
+
+    def add(chunks, vectors):  # noqa: ANN001, ANN202
+        real_add(chunks, vectors)
+        with lock:
+            state["written"] += 1
+
+    monkeypatch.setattr(embedder, "embed_documents", embed)
+    monkeypatch.setattr(index, "add_chunks", add)
+    report = Ingestor(settings, index).run(two_pdfs)
+    assert [r.status for r in report.results] == ["ingested", "ingested"]
+    # The vectors of at most two batches exist at a time (a large file is never held at
+    # once), and two are: the next batch is embedded while one finishes.
+    assert state["most"] == 2 and state["written"] == state["embedded"] > 8
+    assert len(embed_threads) == 2 and all(t.startswith("ingest-embed") for t in embed_threads)
     _consistent(index)

@@ -95,6 +95,7 @@ class OnnxEmbedder:
         self._ort = ort
         self._sessions: dict[Path, Any] = {}
         self._session_lock = threading.Lock()
+        self._runner: ThreadPoolExecutor | None = None  # one-text runs, one per core
         hidden = (_read_json(folder / "config.json") or {}).get("hidden_size")
         self.dimension = int(hidden) if hidden else int(
             self._session(self.passage_file).get_outputs()[0].shape[-1])
@@ -137,6 +138,12 @@ class OnnxEmbedder:
         view.vectors_id = self.model_id
         return view
 
+    @property
+    def queues_runs(self) -> bool:
+        """Passages run on this embedder's own threads, one per core, first come first
+        served: callers may embed several batches at once without oversubscribing."""
+        return self._one_per_run(self.passage_file)
+
     # --- internals --------------------------------------------------------------------
     def _one_per_run(self, file: Path) -> bool:
         """The int8 passage file runs one text per run (see ``_embed``)."""
@@ -171,12 +178,17 @@ class OnnxEmbedder:
             def one(text: str) -> np.ndarray:
                 return self._batch(session, [prompt + text])[0]
 
-            workers = min(usable_cores(), len(items))
-            if workers == 1:
+            if len(items) == 1 or usable_cores() == 1:
                 out[:] = [one(t) for t in items]
             else:
-                with ThreadPoolExecutor(workers, thread_name_prefix="onnx-embed") as pool:
-                    out[:] = list(pool.map(one, items))
+                # One pool for all callers: concurrent batches queue behind each other
+                # instead of running more threads than cores.
+                with self._session_lock:
+                    if self._runner is None:
+                        self._runner = ThreadPoolExecutor(usable_cores(),
+                                                          thread_name_prefix="onnx-embed")
+                    runner = self._runner
+                out[:] = list(runner.map(one, items))
             return out
         order = longest_first(items)
         for start in range(0, len(items), self.batch_size):
