@@ -8,8 +8,9 @@ overlap), each pipeline in its own fresh process (so peak RSS is its own):
 * Quelle: ``Ingestor.run`` with its defaults (pypdf layout text, German cleanup,
   sentence-aware chunks, passages embedded by the int8 copy of the model in ONNX Runtime,
   one passage per run and one run per core (queries stay fp32; the retrieval-quality cost
-  is in benchmarks/README.md), the next file read and chunked in a thread meanwhile,
-  Chroma + keyword index written in a thread, crash-safe versioned writes).
+  is in benchmarks/README.md), the next file read and chunked in a thread meanwhile and
+  its batches queued behind the running ones, Chroma + keyword index written in a thread,
+  crash-safe versioned writes).
 * Quelle fp32: the same with ``RAG_EMBEDDING_QUANTIZATION=none`` (the fp32 ONNX export,
   the same vectors as torch).
 * Quelle torch: the same as Quelle fp32, but embedding like LangChain does

@@ -223,7 +223,7 @@ class Ingestor:
             existing = self.index.store.get_document(doc_id)
             if existing is not None and self.policy is DuplicatePolicy.FAIL:
                 raise IngestError(shown, f"'{src}' ist schon im Speicher (already stored)")
-            if existing is not None and self._skips(existing, plan):
+            if self._skips(existing, plan):
                 if existing.path != str(path.resolve()):
                     stages.wait()  # registry changes stay on one thread at a time
                     self.index.update_record(replace(existing, path=str(path.resolve())))
@@ -240,20 +240,23 @@ class Ingestor:
             return _done(_failed(path, exc))
 
         def switch() -> FileResult:
-            for w in writes:  # all done (one thread, in order); a failed one fails the file
-                w.result()
-            record = DocumentRecord(
-                doc_id=doc_id, source=src, path=str(path.resolve()), version=plan.sha,
-                chunk_prefix=prefix, pages=parsed.pages, chunks=len(parsed.chunks),
-                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                embedding_model=self.index.embedder.model_id,
-            )
-            self.index.activate(record)
+            try:
+                for w in writes:  # all done (one thread, in order); a failed one fails the file
+                    w.result()
+                record = DocumentRecord(
+                    doc_id=doc_id, source=src, path=str(path.resolve()), version=plan.sha,
+                    chunk_prefix=prefix, pages=parsed.pages, chunks=len(parsed.chunks),
+                    ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    embedding_model=self.index.embedder.model_id,
+                )
+                self.index.activate(record)
+            except Exception as exc:  # noqa: BLE001 - reported as this file's failure
+                return _failed(path, exc)
             return FileResult(shown, src, "replaced" if existing else "ingested",
                               pages=parsed.pages, chunks=len(parsed.chunks),
                               seconds=time.perf_counter() - started, warnings=parsed.warnings)
 
-        return stages.then(_guarded(path, switch), switching=doc_id)
+        return stages.then(switch, switching=doc_id)
 
     def _write(
         self, chunks: Sequence[Chunk], source: str, progress: Progress | None, stages: _Stages
@@ -418,15 +421,6 @@ def _done(result: FileResult) -> Future[FileResult]:
     f: Future[FileResult] = Future()
     f.set_result(result)
     return f
-
-
-def _guarded(path: Path, fn: Callable[[], FileResult]) -> Callable[[], FileResult]:
-    def run() -> FileResult:
-        try:
-            return fn()
-        except Exception as exc:  # noqa: BLE001 - reported as this file's failure
-            return _failed(path, exc)
-    return run
 
 
 def _failed(path: Path, exc: Exception) -> FileResult:

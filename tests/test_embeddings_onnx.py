@@ -146,12 +146,17 @@ def test_int8_file_is_quantised_once_and_smaller() -> None:
     assert not list(path.parent.glob("*.tmp"))
 
 
-def test_sessions_open_on_first_use() -> None:
+def _e5(*, int8: bool) -> OnnxEmbedder:
+    """The offline e5 as OnnxEmbedder: fp32 only, or int8 passages with fp32 queries."""
     cache = Settings().cache_dir
     folder = provision_offline_e5(cache)
-    emb = OnnxEmbedder(folder, onnx_model_path(folder, cache),
-                       passage_file=onnx_int8_path(folder, cache), name="e5", model_id="e5",
-                       prompts=("query: ", "passage: "))
+    return OnnxEmbedder(folder, onnx_model_path(folder, cache),
+                        passage_file=onnx_int8_path(folder, cache) if int8 else None,
+                        name="e5", model_id="e5", prompts=("query: ", "passage: "))
+
+
+def test_sessions_open_on_first_use() -> None:
+    emb = _e5(int8=True)
     assert emb.dimension == 384 and not emb._sessions  # a search-only process ...
     emb.embed_queries(["Wie viel Urlaub steht mir zu?"])
     # Sentences scored while answering use the fp32 model too (at_query_time) ...
@@ -167,11 +172,7 @@ def test_int8_passages_run_one_per_core(monkeypatch: pytest.MonkeyPatch) -> None
     from rag.components.embeddings import onnx_backend
 
     monkeypatch.setattr(onnx_backend, "usable_cores", lambda: 2)
-    cache = Settings().cache_dir
-    folder = provision_offline_e5(cache)
-    emb = OnnxEmbedder(folder, onnx_model_path(folder, cache),
-                       passage_file=onnx_int8_path(folder, cache), name="e5", model_id="e5",
-                       prompts=("query: ", "passage: "))
+    emb = _e5(int8=True)
     threads: set[str] = set()
     real_batch = emb._batch
 
@@ -202,11 +203,7 @@ def test_concurrent_int8_batches_share_one_run_per_core(monkeypatch: pytest.Monk
     from rag.components.embeddings import onnx_backend
 
     monkeypatch.setattr(onnx_backend, "usable_cores", lambda: 2)
-    cache = Settings().cache_dir
-    folder = provision_offline_e5(cache)
-    emb = OnnxEmbedder(folder, onnx_model_path(folder, cache),
-                       passage_file=onnx_int8_path(folder, cache), name="e5", model_id="e5",
-                       prompts=("query: ", "passage: "))
+    emb = _e5(int8=True)
     assert emb.queues_runs  # ingest may hand it two batches at once
     lock = threading.Lock()
     running, most = [0], [0]
@@ -235,6 +232,4 @@ def test_concurrent_int8_batches_share_one_run_per_core(monkeypatch: pytest.Monk
     for half, vecs in zip(halves * 2, together, strict=True):
         np.testing.assert_allclose(vecs, np.stack([emb.embed_documents([t])[0] for t in half]),
                                    atol=1e-5)
-    fp32 = OnnxEmbedder(folder, onnx_model_path(folder, cache), name="e5", model_id="e5",
-                        prompts=("query: ", "passage: "))
-    assert not fp32.queues_runs  # its runs use all cores each: one batch at a time
+    assert not _e5(int8=False).queues_runs  # its runs use all cores each: one batch at a time

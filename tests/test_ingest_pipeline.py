@@ -191,26 +191,32 @@ def test_file_changed_after_parsing_ahead_is_parsed_again(tmp_path: Path, embedd
     assert later.status == "ingested" and later.error is None
 
 
-def test_failed_write_in_the_writer_thread_fails_only_that_file(
-    tmp_path: Path, embedder, two_pdfs, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
-) -> None:
+def _fail_write(monkeypatch: pytest.MonkeyPatch, index: Index, call: int) -> set[str]:
+    """The ``call``-th batch write raises a full-disk error; returns the writing threads."""
     import threading
 
-
-    settings = make_settings(tmp_path, ingest_batch_size=8)  # several batches per file
-    index = Index(settings, embedder)
     real_add = index.add_chunks
-    writers: set[str] = set()
-    calls = {"n": 0}
+    threads: set[str] = set()
+    calls = [0]
 
     def flaky(chunks, embeddings):  # noqa: ANN001, ANN202
-        writers.add(threading.current_thread().name)
-        calls["n"] += 1
-        if calls["n"] == 2:  # the first file's second batch
+        threads.add(threading.current_thread().name)
+        calls[0] += 1
+        if calls[0] == call:
             raise OSError("Datenträger voll")
         return real_add(chunks, embeddings)
 
     monkeypatch.setattr(index, "add_chunks", flaky)
+    return threads
+
+
+def test_failed_write_in_the_writer_thread_fails_only_that_file(
+    tmp_path: Path, embedder, two_pdfs, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    settings = make_settings(tmp_path, ingest_batch_size=8)  # several batches per file
+    index = Index(settings, embedder)
+    real_add = index.add_chunks
+    writers = _fail_write(monkeypatch, index, 2)  # the first file's second batch
     report = Ingestor(settings, index).run(two_pdfs)
     assert [r.status for r in report.results] == ["failed", "ingested"]
     assert "Datenträger voll" in (report.results[0].error or "")
@@ -262,16 +268,7 @@ def test_failed_last_write_fails_its_file_after_the_next_one_started(
 ) -> None:
     settings = make_settings(tmp_path)
     index = Index(settings, embedder)
-    real_add = index.add_chunks
-    calls = {"n": 0}
-
-    def flaky(chunks, embeddings):  # noqa: ANN001, ANN202
-        calls["n"] += 1
-        if calls["n"] == 1:  # the first file's only batch: only its switch can notice
-            raise OSError("Datenträger voll")
-        return real_add(chunks, embeddings)
-
-    monkeypatch.setattr(index, "add_chunks", flaky)
+    _fail_write(monkeypatch, index, 1)  # the first file's only batch: only its switch notices
     report = Ingestor(settings, index).run(two_pdfs)
     assert [r.status for r in report.results] == ["failed", "ingested"]
     assert "Datenträger voll" in (report.results[0].error or "")
@@ -302,7 +299,6 @@ def test_same_name_twice_in_one_batch_keeps_the_later_file(tmp_path: Path, embed
 def test_at_most_two_batches_are_in_flight(tmp_path: Path, embedder, two_pdfs,  # noqa: ANN001
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
-
 
     settings = make_settings(tmp_path, ingest_batch_size=4)  # many batches per file
     index = Index(settings, embedder)
