@@ -69,12 +69,16 @@ def fresh_index(settings: Settings, embedder) -> Index:  # noqa: ANN001
     """An Index with a new Chroma client, as a newly started process would see the store.
 
     Embedded Chroma caches one client per path and process, and that client's vector index
-    does not see other processes' writes; dropping the cache gives a fresh view.
+    does not see other processes' writes; dropping this path's cached system gives a fresh
+    view, the way ``ChromaStore.refresh`` does in the app. (Stopping every cached system with
+    ``clear_system_cache()`` while another process wrote once left a query hanging.)
     """
     if not settings.chroma_host:
         from chromadb.api.shared_system_client import SharedSystemClient
 
-        SharedSystemClient.clear_system_cache()
+        from rag.components.store.chroma import embedded_path
+
+        SharedSystemClient._identifier_to_system.pop(embedded_path(settings), None)
     return Index(settings, embedder)
 
 

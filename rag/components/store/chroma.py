@@ -166,14 +166,42 @@ class ChromaStore:
             return []
         # Only ids and distances: reading texts and metadata of every candidate, and a
         # count() before the query, cost more than the vector search itself at 100k chunks.
-        res = self._chunks.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=n,
-            where=validate_filter(where) if where else None,
-            include=["distances"],
-        )
+        def run() -> Any:
+            return self._chunks.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                n_results=n,
+                where=validate_filter(where) if where else None,
+                include=["distances"],
+            )
+
+        try:
+            res = run()
+        except Exception as exc:
+            if not self._torn_view(exc):
+                raise
+            # An embedded view re-opened while another process was writing can hold vector
+            # ids its record segment lacks ("Error finding id"); the files on disk are fine,
+            # so one fresh view answers. Measured: 1 of ~420 searches during a 400-page ingest.
+            log.warning("vector index view inconsistent (%s): re-opening the store", exc)
+            self.refresh()
+            try:
+                res = run()
+            except Exception as again:
+                raise StoreError(
+                    f"Die Vektorsuche im Speicher {self._settings.store_dir} schlug "
+                    f"zweimal fehl, zuletzt mit: {again}. Bitte erneut versuchen; läuft "
+                    "gerade ein Einlesen, danach. (Vector search failed twice.)"
+                ) from again
         return [(cid, 1.0 - float(d))
                 for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def _torn_view(self, exc: Exception) -> bool:
+        """True for Chroma's internal errors in an embedded store that can re-open itself."""
+        if self._settings is None or self._settings.chroma_host:
+            return False
+        from chromadb.errors import InternalError
+
+        return isinstance(exc, InternalError)
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
