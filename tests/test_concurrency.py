@@ -191,7 +191,7 @@ def test_inconsistent_vector_view_is_reopened_once(
     tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
     """An embedded view re-opened while another process writes can fail a query with
-    Chroma's "Error finding id" (1 of ~420 searches during a 400-page ingest). The store
+    Chroma's "Error finding id" (1 of ~420 searches during seven 400-page ingests). The store
     re-opens itself and asks again; a second failure is one clear error naming the store.
 
     The error is injected into the real Chroma query, which is rare to hit on purpose.
