@@ -233,7 +233,9 @@ def test_inconsistent_vector_view_is_reopened_once(
     assert failures["raised"] == 2  # asked twice, not more
 
     # Other errors are not retried.
-    monkeypatch.setattr(Collection, "query", lambda *a, **k: (_ for _ in ()).throw(
-        ValueError("kaputt")))
+    def broken(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise ValueError("kaputt")
+
+    monkeypatch.setattr(Collection, "query", broken)
     with pytest.raises(ValueError, match="kaputt"):
         reader.search(query, 3, mode="dense")

@@ -122,7 +122,7 @@ class ChromaStore:
         clients that still hold the old system keep working on their old view. A server
         needs nothing of this.
         """
-        if self._settings is None or self._settings.chroma_host:
+        if not self._reopenable:
             return
         from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -195,9 +195,14 @@ class ChromaStore:
         return [(cid, 1.0 - float(d))
                 for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
+    @property
+    def _reopenable(self) -> bool:
+        """An embedded store that knows its settings can re-open its own client."""
+        return self._settings is not None and not self._settings.chroma_host
+
     def _torn_view(self, exc: Exception) -> bool:
         """True for Chroma's internal errors in an embedded store that can re-open itself."""
-        if self._settings is None or self._settings.chroma_host:
+        if not self._reopenable:
             return False
         from chromadb.errors import InternalError
 
