@@ -35,5 +35,5 @@ echo "== venv ready after $(( $(date +%s) - start ))s ($(du -sh "$VENV" | cut -f
 cd "$ROOT"
 # QUELLE_REQUIRE_LIGHTEVAL=1 turns the test's skip-if-missing into a failure.
 QUELLE_REQUIRE_LIGHTEVAL=1 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
-  "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/test_german_rag_parity.py "$@"
+  "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/integration/test_german_rag_parity.py "$@"
 echo "== parity done in $(( $(date +%s) - start ))s"

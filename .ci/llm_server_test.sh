@@ -26,4 +26,4 @@ if [ -f .venv/bin/activate ]; then
   source .venv/bin/activate
 fi
 RAG_TEST_LLAMACPP=1 RAG_TEST_LLAMACPP_PYTHON="$LLAMA_VENV/bin/python" \
-  python -m pytest -m server_llm tests/test_llm_openai.py "$@"
+  python -m pytest -m server_llm tests/e2e/test_llm_openai.py "$@"

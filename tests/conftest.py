@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.settings import Settings
-
-REPO = Path(__file__).resolve().parent.parent
-CORPORA = REPO / "corpora"
+from tests.support.paths import CORPORA, REPO  # noqa: F401 - re-exported for tests
 
 
 def base_settings(**kw: object) -> Settings:

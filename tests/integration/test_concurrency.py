@@ -17,9 +17,9 @@ from rag.components.store import StoreError
 from rag.index import Index
 from rag.settings import Settings
 from tests.conftest import make_settings
-from tests.test_bad_inputs import assert_consistent, long_pdf
-from tests.test_crash_safety import DEADLINE_S, MODES, POLL_S, fresh_index, rag_cli, rag_json
-from tests.test_loaders import make_pdf, page_lines
+from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
+from tests.integration.test_crash_safety import DEADLINE_S, MODES, POLL_S, fresh_index, rag_cli, rag_json
+from tests.unit.ingest.test_loaders import make_pdf, page_lines
 
 BUSY = "Ein anderer Ingest schreibt gerade in diesen Speicher"
 

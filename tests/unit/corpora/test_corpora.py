@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import REPO
+
 pypdf = pytest.importorskip("pypdf")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 CORPORA = ROOT / "corpora"
 QA_PATH = CORPORA / "qa.jsonl"
 GENERATOR = CORPORA / "make_corpora.py"

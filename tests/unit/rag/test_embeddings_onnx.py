@@ -16,7 +16,7 @@ from rag.components.embeddings.onnx_backend import OnnxEmbedder
 from rag.components.embeddings.onnx_export import onnx_int8_path, onnx_model_path
 from rag.settings import Settings
 from tests.conftest import base_settings
-from tests.test_embeddings import PASSAGES, QUERIES
+from tests.unit.rag.test_embeddings import PASSAGES, QUERIES
 
 
 @pytest.fixture(scope="module")

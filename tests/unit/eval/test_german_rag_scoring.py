@@ -23,10 +23,11 @@ from rag.eval.german_rag_scoring import (
     plan_sequences,
 )
 from rag.eval.german_rag_tasks import TASKS, make_example, render
+from tests.support.paths import SHARED
 from tests.support.tiny_llm import tiny_llama_dir
 
 # shared/ lies beside the repository (in CI too).
-DEV = Path(__file__).resolve().parents[2] / "shared/data/wikipedia-de-dpr/ger-rag-eval-format-dev"
+DEV = SHARED / "data/wikipedia-de-dpr/ger-rag-eval-format-dev"
 
 ROW1 = {
     "context": "Der Rhein fließt durch Köln und Düsseldorf. Er mündet in die Nordsee.",

@@ -30,12 +30,13 @@ from rag.eval.german_rag import EvalConfig, evaluate_task, prepare  # noqa: E402
 from rag.eval.german_rag_scoring import average  # noqa: E402
 from rag.eval.german_rag_tasks import TASKS  # noqa: E402
 from rag.settings import SYSTEM_PROMPT_DE  # noqa: E402
+from tests.support.paths import SHARED
 from tests.support.tiny_llm import tiny_llama_dir  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 # shared/ lies beside the repository (in CI too).
-DEV = Path(__file__).resolve().parents[2] / "shared/data/wikipedia-de-dpr/ger-rag-eval-format-dev"
+DEV = SHARED / "data/wikipedia-de-dpr/ger-rag-eval-format-dev"
 N_ROWS = 8
 README = """---
 configs:

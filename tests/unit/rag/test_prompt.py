@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.components.llm.base import approx_token_count
@@ -12,6 +10,7 @@ from rag.components.llm.transformers_backend import TransformersLLM
 from rag.prompt import SYSTEM_PROMPT, build_messages, build_prompt, format_source, neutralise
 from rag.settings import REFUSAL, SYSTEM_PROMPT_DE
 from tests.support.hits import make_hit
+from tests.support.paths import REPO
 from tests.support.tiny_llm import tiny_llama_dir
 
 SATZ = ("Die Reisekostenabrechnung ist innerhalb von sechs Monaten nach Ende der Dienstreise "
@@ -95,7 +94,7 @@ def test_the_best_source_is_truncated_when_nothing_fits(llm: TransformersLLM) ->
 
 
 def test_approximate_counter_overestimates_german_llama3_tokens(llm: TransformersLLM) -> None:
-    text = (Path(__file__).parent.parent / "rag" / "prompt.py").read_text("utf-8") + SATZ * 20
+    text = (REPO / "rag" / "prompt.py").read_text("utf-8") + SATZ * 20
     assert approx_token_count(text) >= llm.count_tokens(text)
     assert approx_token_count(SATZ * 20) >= llm.count_tokens(SATZ * 20)
 

@@ -11,8 +11,8 @@ from ingest.pipeline import Ingestor
 from rag.index import Index
 from rag.settings import Settings
 from tests.conftest import make_settings
-from tests.test_bad_inputs import assert_consistent, long_pdf
-from tests.test_crash_safety import rag_json
+from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
+from tests.integration.test_crash_safety import rag_json
 
 SENTENCE = "Die Erstattung der Reisekosten erfolgt innerhalb von dreißig Tagen nach Antrag. "
 

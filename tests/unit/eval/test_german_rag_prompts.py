@@ -3,12 +3,11 @@ in both formats (exact strings, written out by hand from the spec)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.eval.german_rag_scoring import build_request
 from rag.eval.german_rag_tasks import TASKS, make_example, render, split_trailing_whitespace
+from tests.support.paths import SHARED
 from tests.support.tiny_llm import tiny_llama_dir
 
 ROWS = {
@@ -120,9 +119,7 @@ def test_context_eos_is_dropped(tokenizer):
 def test_real_row_of_the_offline_set(tokenizer):
     import pyarrow.parquet as pq
 
-    path = Path(__file__).resolve().parents[2] / (
-        "shared/data/wikipedia-de-dpr/ger-rag-eval-format-dev/task4_test.parquet"
-    )
+    path = SHARED / "data/wikipedia-de-dpr/ger-rag-eval-format-dev/task4_test.parquet"
     if not path.exists():
         pytest.skip("offline dev set not present")
     row = pq.read_table(path).slice(0, 1).to_pylist()[0]

@@ -22,7 +22,7 @@ from ingest.pipeline import Ingestor
 from rag.index import Index
 from rag.settings import Settings
 from tests.conftest import make_settings
-from tests.test_loaders import PNG_BYTES, encrypt, make_pdf, page_lines
+from tests.unit.ingest.test_loaders import PNG_BYTES, encrypt, make_pdf, page_lines
 
 TOPICS = ("Reisekosten", "Urlaubsanträge", "Datenschutz", "Arbeitszeit", "Fortbildungen",
           "Dienstwagen", "Homeoffice", "Kündigungsfristen", "Betriebsrat", "Arbeitsschutz")

@@ -10,7 +10,7 @@ import pytest
 from rag.fusion import Candidate, FusionParams, fuse, hybrid_search
 from rag.index import Index, RegistryStamp
 from tests.conftest import make_settings
-from tests.test_keyword import TEXTS, _write_doc
+from tests.unit.rag.test_keyword import TEXTS, _write_doc
 
 
 class CountingStore:

@@ -24,8 +24,8 @@ from ingest.pipeline import Ingestor, doc_id_for
 from rag.index import Index
 from rag.settings import Settings
 from tests.conftest import REPO, make_settings
-from tests.test_bad_inputs import assert_consistent, long_pdf
-from tests.test_loaders import make_pdf, page_lines
+from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
+from tests.unit.ingest.test_loaders import make_pdf, page_lines
 
 MODES = ["dense", "bm25"] + (["hybrid"] if importlib.util.find_spec("rag.fusion") else [])
 NEW_ONLY = "Geschäftsvorfall"  # a word only the new version of the big document contains

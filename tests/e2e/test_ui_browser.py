@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 CORPORA = REPO / "corpora"
 ARTIFACTS = REPO / "test-artifacts" / "ui"
 README_SHOTS = REPO / "docs" / "screenshots"

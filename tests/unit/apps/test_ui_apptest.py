@@ -18,9 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from ingest.loaders import sanitize_source_name
 from rag.settings import get_settings
+from tests.support.paths import REPO
 from ui.safe_text import md_escape
 
-REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "ui" / "app.py")
 CORPORA = REPO / "corpora"
 DOC = "reisekostenrichtlinie.pdf"
