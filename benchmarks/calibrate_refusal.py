@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ingest.pipeline import Ingestor  # noqa: E402
-from rag.extractive import answer_extractively, best_sentence_score  # noqa: E402
+from rag.components.llm.extractive import answer_extractively, best_sentence_score  # noqa: E402
 from rag.index import Index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -34,11 +34,11 @@ def main() -> int:
         assert Ingestor(settings, index).run(docs).ok
         scored, decided = [], []
         for r in rows:
-            hits = index.search(r["question"], settings.top_k)
+            hits = index.search(r["question"], settings.retrieval.top_k)
             scored.append((bool(r.get("doc")), best_sentence_score(r["question"], hits,
                                                                    index.embedder)))
             ans = answer_extractively(r["question"], hits, index.embedder,
-                                      threshold=settings.answer_threshold)
+                                      threshold=settings.answering.threshold)
             cited = {(c.source, c.page) for c in ans.citations}
             gold = {(r["doc"], p) for p in r.get("pages") or [r["page"]]} if r.get("doc") else set()
             decided.append((bool(r.get("doc")), ans.answerable, bool(cited & gold)))
@@ -50,7 +50,7 @@ def main() -> int:
     for t in [x / 100 for x in range(78, 92)]:
         answered, refused = sum(s >= t for s in pos), sum(s < t for s in neg)
         print(f"{t:.2f}  {answered}/{len(pos)}  {refused}/{len(neg)}")
-    t = settings.answer_threshold
+    t = settings.answering.threshold
     ans_ok = sum(a and d for a, d, _ in decided)
     gold_ok = sum(a and g for a, _, g in decided)
     ref_ok = sum(not a and not d for a, d, _ in decided)

@@ -207,7 +207,7 @@ def worker_query(store: Path, n: int) -> dict:
         t = time.perf_counter()
         answer_question(row["question"], index=index, settings=settings, llm=backend)
         answer_ms.append(1000 * (time.perf_counter() - t))
-    return {"mode": settings.retrieval_mode, "queries": len(rows),
+    return {"mode": settings.retrieval.mode, "queries": len(rows),
             "load_and_first_answer_s": first_s,
             "search_p50_ms": statistics.median(search_ms), "search_max_ms": max(search_ms),
             "answer_p50_ms": statistics.median(answer_ms), "answer_max_ms": max(answer_ms)}

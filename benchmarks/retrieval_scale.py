@@ -139,9 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     passages, questions = load_dev(args.dataset)
     store = args.keep or Path(tempfile.mkdtemp(prefix="quelle-scale-"))
-    settings = get_settings().model_copy(
-        update={"store_dir": store, "chroma_host": "", "collection": "scale"}
-    )
+    settings = get_settings().override(store_dir=store, chroma_host="", collection="scale")
     index = Index(settings)
     t0 = time.perf_counter()
     vecs = passage_vectors(index.embedder, passages, args.vectors)

@@ -6,8 +6,8 @@ mixed), so the figures reported in the README are not the ones the weights were 
 
 For every tuning question the dense top-50 (exact cosine over the cached passage vectors,
 the same vectors ``rag eval retrieval`` indexes) and the BM25 top-50 (the project's German
-keyword index) are computed once; then each variant of ``rag.fusion.fuse`` ranks the merged
-candidates:
+keyword index) are computed once; then each variant of ``rag.retrieval.hybrid.fuse`` ranks
+the merged candidates:
 
 - ``score`` (the default): BM25 / max BM25 and min-max cosine, both known for every
   candidate ("complete" scores), mixed with ``dense_weight``;
@@ -43,8 +43,11 @@ from rag.eval.retrieval import (  # noqa: E402
     sample,
     vector_cache_file,
 )
-from rag.fusion import Candidate, FusionParams, fuse  # noqa: E402
-from rag.settings import get_settings  # noqa: E402
+from rag.retrieval.hybrid import Candidate, fuse  # noqa: E402
+from rag.settings import (
+    FusionSettings,  # noqa: E402
+    get_settings,  # noqa: E402
+)
 
 FIELDS = ("question", "imperative_formal", "imperative_informal")
 N_CAND = 50
@@ -108,15 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         partial = [Candidate(c, dense.get(c), kw_top.get(c)) for c in cand_ids]
         pools.append((complete, partial, gold))
 
-    variants: list[tuple[str, FusionParams, bool]] = []
+    variants: list[tuple[str, FusionSettings, bool]] = []
     for w in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0):
-        variants.append((f"score, dense_weight={w}", FusionParams(dense_weight=w), True))
+        variants.append((f"score, dense_weight={w}", FusionSettings(dense_weight=w), True))
     for w in (0.3, 0.7):
         variants.append((f"score, own-list scores only, dense_weight={w}",
-                         FusionParams(dense_weight=w), False))
+                         FusionSettings(dense_weight=w), False))
     for w in (0.3, 0.5):
         variants.append((f"rrf k=60, dense_weight={w}",
-                         FusionParams(method="rrf", dense_weight=w), True))
+                         FusionSettings(method="rrf", dense_weight=w), True))
 
     print("\n| fusion | R@1 | R@5 | MRR@10 |\n|---|---:|---:|---:|")
     for name, params, use_complete in variants:

@@ -1,7 +1,7 @@
 """Learned linear fusion of cheap per-candidate features, measured on held-out DPR questions.
 
 Measures whether a fusion of dense (e5) and German BM25 evidence that uses a few more cheap
-features than the default (``0.7 * BM25/max + 0.3 * min-max cosine``, see ``rag.fusion``)
+features than the default (``0.7 * BM25/max + 0.3 * min-max cosine``, see ``rag.retrieval.hybrid``)
 ranks the gold passage better. Nothing here touches the evaluation sample: every question
 that any ``rag eval retrieval --limit L --seed S`` run of any question field evaluates is
 excluded (by text, across fields), and the tuning questions are drawn from the rest (all
@@ -64,8 +64,11 @@ from rag.eval.retrieval import (  # noqa: E402
     sample,
     vector_cache_file,
 )
-from rag.fusion import Candidate, FusionParams, fuse  # noqa: E402
-from rag.settings import get_settings  # noqa: E402
+from rag.retrieval.hybrid import Candidate, fuse  # noqa: E402
+from rag.settings import (
+    FusionSettings,  # noqa: E402
+    get_settings,  # noqa: E402
+)
 
 FEATURES = (
     "cos",
@@ -98,7 +101,7 @@ MODELS: dict[str, tuple[str, ...]] = {
     "bmn+bm_idf+cosn+cos_gap": ("bmn", "bm_idf", "cosn", "cos_gap"),
     "bmn+cosn+cov_idf+cos_gap": ("bmn", "cosn", "cov_idf", "cos_gap"),
     "ranks: lr_dense+lr_bm": ("lr_dense", "lr_bm"),
-    # Everything computable from the two scores alone (what rag.fusion.fuse receives).
+    # Everything computable from the two scores alone (what rag.retrieval.hybrid.fuse receives).
     "scores only": (
         "cos",
         "cosn",
@@ -133,7 +136,7 @@ class Pools:
     gold: np.ndarray  # (Q,) index of the gold candidate, -1 if not a candidate
     field: np.ndarray  # (Q,) index into FIELDS
     passage: list[str]  # (Q,) gold passage id
-    default_ranks: list[int | None]  # ranks from rag.fusion.fuse with the default params
+    default_ranks: list[int | None]  # ranks from rag.retrieval.hybrid.fuse with the default params
 
 
 def held_out(
@@ -251,7 +254,7 @@ def build_pools(args: argparse.Namespace, seed: int) -> tuple[Pools, list[tuple[
         ranked = [
             cid
             for cid, _ in fuse(
-                [Candidate(ids[i], float(cos[i]), float(bm_all[i])) for i in cand], FusionParams()
+                [Candidate(ids[i], float(cos[i]), float(bm_all[i])) for i in cand], FusionSettings()
             )
         ]
         default_ranks.append(ranked.index(gid) + 1 if gid in ranked else None)
@@ -480,11 +483,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_default(pools: Pools) -> None:
-    """The vectorised default must rank exactly like ``rag.fusion.fuse``."""
+    """The vectorised default must rank exactly like ``rag.retrieval.hybrid.fuse``."""
     every = np.arange(len(pools.gold))
     mine = gold_ranks(default_scores(pools, every), pools, every)
     ref = np.array([r if r is not None else 10**6 for r in pools.default_ranks])
-    print(f"vectorised default == rag.fusion.fuse on {np.mean(mine == ref):.4%} of questions")
+    print(f"vectorised default == rag.retrieval.hybrid.fuse on {np.mean(mine == ref):.4%} "
+          "of questions")
 
 
 def independent_test(

@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter, TextSplitter
 
 from ingest.errors import LimitExceededError
-from ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import Chunk, CleanText
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import sys
 import time
 from collections import deque
@@ -24,9 +25,13 @@ from ingest.chunking import chunk_text
 from ingest.cleanup import clean_pages
 from ingest.errors import IngestError, LimitExceededError
 from ingest.loaders import load_file, sanitize_source_name
-from rag.components.store import DocumentRecord, DuplicatePolicy
-from rag.index import Index, store_write_lock
+from rag.components.store import DocumentRecord
+from rag.components.store.chroma import drop_collections, read_registry
+from rag.index import Index
+from rag.locking import store_write_lock
+from rag.paths import keyword_dir
 from rag.settings import Settings, get_settings
+from rag.text.ids import doc_id_for
 from rag.types import Chunk, CleanText
 
 log = logging.getLogger(__name__)
@@ -70,11 +75,6 @@ class IngestReport:
         if self.pruned_requested:
             out["pruned"] = [r.source for r in self.by_status("pruned")]
         return out
-
-
-def doc_id_for(source: str) -> str:
-    """Documents are identified by their (sanitised) file name, case-insensitively."""
-    return hashlib.sha1(source.casefold().encode("utf-8")).hexdigest()[:16]
 
 
 def file_sha256(path: Path) -> str:
@@ -130,11 +130,9 @@ class Ingestor:
         self,
         settings: Settings | None = None,
         index: Index | None = None,
-        policy: DuplicatePolicy = DuplicatePolicy.SKIP,
     ) -> None:
         self.settings = settings or get_settings()
         self._index = index
-        self.policy = policy
 
     @property
     def index(self) -> Index:
@@ -145,8 +143,8 @@ class Ingestor:
     def _version_prefix(self, doc_id: str, sha: str) -> str:
         # Same prefix <=> identical chunks (same bytes, model and chunking), so a rewrite
         # with an equal prefix can never expose a mix of two different versions.
-        params = f"{self.index.embedder.model_id}|{self.settings.chunk_size}|" \
-                 f"{self.settings.chunk_overlap}"
+        params = f"{self.index.embedder.model_id}|{self.settings.ingest.chunk_size}|" \
+                 f"{self.settings.ingest.chunk_overlap}"
         return f"{doc_id}:{sha[:12]}{hashlib.sha1(params.encode()).hexdigest()[:4]}"
 
     # --- one file ------------------------------------------------------------------------
@@ -167,30 +165,29 @@ class Ingestor:
         return _Plan(src, doc_id, sha, self._version_prefix(doc_id, sha))
 
     def _skips(self, existing: DocumentRecord | None, plan: _Plan) -> bool:
-        """True when the stored record already is this version and the policy skips it."""
-        return (existing is not None and existing.chunk_prefix == plan.prefix
-                and self.policy is DuplicatePolicy.SKIP)
+        """True when the stored record already is this version (an unchanged file)."""
+        return existing is not None and existing.chunk_prefix == plan.prefix
 
     def _parse(self, path: Path, plan: _Plan) -> _Parsed:
         """load → clean → chunk: needs only the file, so it can run ahead in a thread."""
         s, shown = self.settings, str(path)
-        doc = load_file(path, max_file_mb=s.max_file_mb, max_pages=s.max_pages,
+        doc = load_file(path, max_file_mb=s.limits.max_file_mb, max_pages=s.limits.max_pages,
                         source=plan.source,
-                        pdf_password=s.pdf_password.get_secret_value() or None)
+                        pdf_password=s.ingest.pdf_password.get_secret_value() or None)
         clean = clean_pages(doc.pages)
         chunks = chunk_text(
             clean, doc_id=plan.doc_id, source=plan.source, id_prefix=plan.prefix,
             count_tokens=self.index.embedder.count_tokens,
-            chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap,
+            chunk_size=s.ingest.chunk_size, chunk_overlap=s.ingest.chunk_overlap,
         )
         if not chunks:
             raise IngestError(shown, "kein Text gefunden (no text found)")
-        if len(chunks) > s.max_chunks_per_file:
+        if len(chunks) > s.limits.max_chunks_per_file:
             raise LimitExceededError(
                 shown,
                 f"Datei ergibt {len(chunks)} Abschnitte; erlaubt sind höchstens "
-                f"{s.max_chunks_per_file} (RAG_MAX_CHUNKS_PER_FILE)",
-                f"file yields {len(chunks)} chunks; at most {s.max_chunks_per_file} allowed",
+                f"{s.limits.max_chunks_per_file} (RAG_MAX_CHUNKS_PER_FILE)",
+                f"file yields {len(chunks)} chunks; at most {s.limits.max_chunks_per_file} allowed",
                 name=plan.source)
         return _Parsed(plan, len(doc.pages), doc.warnings,
                        [with_page_breaks(c, clean) for c in chunks])
@@ -221,8 +218,6 @@ class Ingestor:
             if stages.switching == doc_id:
                 stages.wait()  # the same name again in this batch: see the earlier version
             existing = self.index.store.get_document(doc_id)
-            if existing is not None and self.policy is DuplicatePolicy.FAIL:
-                raise IngestError(shown, f"'{src}' ist schon im Speicher (already stored)")
             if self._skips(existing, plan):
                 if existing.path != str(path.resolve()):
                     stages.wait()  # registry changes stay on one thread at a time
@@ -267,7 +262,7 @@ class Ingestor:
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].text))
         writes: list[Future[None]] = []
         try:
-            step = self.settings.ingest_batch_size
+            step = self.settings.ingest.batch_size
             for start in range(0, len(order), step):
                 batch = [chunks[i] for i in order[start : start + step]]
                 stages.make_room()
@@ -327,16 +322,12 @@ class Ingestor:
 
 def reindex(settings: Settings, extra_paths: Sequence[Path] = ()) -> list[Path]:
     """Drop the collection (any model) and return the files to ingest again."""
-    from rag.components.store.chroma import drop_collections, read_registry
-
     # Under the write lock: dropping the collections under a running ingest would corrupt it.
     with store_write_lock(settings):
         known = [Path(d.path) for d in read_registry(settings) if Path(d.path).exists()]
         drop_collections(settings)
-        kw_dir = settings.store_dir / "keyword" / settings.collection
+        kw_dir = keyword_dir(settings)
         if kw_dir.exists():
-            import shutil
-
             shutil.rmtree(kw_dir)
     seen: dict[Path, None] = {}
     for p in [*known, *extra_paths]:

@@ -63,9 +63,9 @@ def prepare(
     backend = _backend(settings, llm, index)
     generator = backend if isinstance(backend, LLM) else None
     standalone = condense_question(
-        question, history, llm=generator, max_history_tokens=settings.history_max_tokens
+        question, history, llm=generator, max_history_tokens=settings.llm.history_max_tokens
     )
-    hits = index.search(standalone, k or settings.top_k, filters=filters)
+    hits = index.search(standalone, k or settings.retrieval.top_k, filters=filters)
     prompt = build_prompt(standalone, hits, generator) if generator and hits else None
     return Prepared(question, standalone, hits, backend, prompt)
 

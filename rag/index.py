@@ -9,110 +9,45 @@ by :meth:`Index.collect_garbage` before the next write.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.components.embeddings import make_embedder
+from rag.components.keyword.index import KeywordIndex
 from rag.components.store import (
     DocumentRecord,
     DocumentStore,
     Filter,
     StoreError,
-    hits_for,
     make_store,
 )
+from rag.locking import RegistryStamp, StoreBusyError, store_write_lock
+from rag.paths import keyword_dir, registry_stamp_path
+from rag.retrieval import Mode, Retriever
+from rag.retrieval.base import MODES
 from rag.settings import Settings, get_settings
 from rag.types import Chunk, SearchHit, version_prefix
 
 if TYPE_CHECKING:
     from rag.components.embeddings.base import Embedder
-    from rag.components.keyword.index import KeywordIndex
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["dense", "bm25", "hybrid"]
+__all__ = ["Index", "InconsistentReadError", "Mode", "StoreBusyError", "store_write_lock"]
+
+# Registry reads around one search before it gives up: a writer switches a document in a
+# few ms, so five switches during one search mean the store is being rewritten right now.
+CONSISTENT_READ_TRIES = 5
 
 
-class StoreBusyError(StoreError):
-    pass
-
-
-_held = threading.local()  # lock files this thread holds (the lock is re-entrant per thread)
-
-
-@contextmanager
-def store_write_lock(settings: Settings) -> Iterator[None]:
-    """One writer per store; a second one gets a clear 'busy' error instead of waiting.
-
-    The lock file lives in ``store_dir``, so writers must share it (also in server mode).
-    Re-entrant within one thread (a caller may take it before the model loads, then
-    :meth:`Index.write_lock` again); other threads and processes get the busy error.
-    """
-    settings.store_dir.mkdir(parents=True, exist_ok=True)
-    path = str(settings.store_dir.resolve() / f".{settings.collection}.write.lock")
-    held: set[str] = _held.__dict__.setdefault("paths", set())
-    if path in held:
-        yield
-        return
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise StoreBusyError(
-                "Ein anderer Ingest schreibt gerade in diesen Speicher; bitte später erneut "
-                f"versuchen. (Store busy: {settings.store_dir})"
-            ) from exc
-        held.add(path)
-        try:
-            yield
-        finally:
-            held.discard(path)
-    finally:
-        os.close(fd)
-
-
-class RegistryStamp:
-    """A generation counter of the document registry, kept in a file next to the store.
-
-    Reading the registry from Chroma costs ~10 ms at 100 documents, and every search reads
-    it twice (before and after, to detect a concurrent switch). Writers bump this counter
-    around every registry change like a seqlock: odd while a change is in progress, even
-    when done. A reader may reuse a registry it read while the counter stayed at the same
-    even value; a counter that stays odd (a writer killed mid-change) only disables reuse.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def read(self) -> int:
-        try:
-            return int(self.path.read_text(encoding="ascii") or 0)
-        except (OSError, ValueError):
-            return 0
-
-    def _write(self, value: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(str(value), encoding="ascii")
-        os.replace(tmp, self.path)  # atomic: a reader sees the old or the new number
-
-    @contextmanager
-    def changing(self) -> Iterator[None]:
-        n = self.read()
-        n = n + 1 if n % 2 == 0 else n + 2
-        self._write(n)
-        try:
-            yield
-        finally:
-            self._write(n + 1)
+class InconsistentReadError(StoreError):
+    """The registry changed during every try of a search (heavy concurrent writing)."""
 
 
 class Index:
@@ -124,8 +59,6 @@ class Index:
     ) -> None:
         self.settings = settings or get_settings()
         if embedder is None:
-            from rag.components.embeddings import make_embedder
-
             embedder = make_embedder(self.settings)
         self.embedder = embedder
         self.store = store or make_store(self.settings, embedder.model_id, embedder.dimension)
@@ -135,15 +68,13 @@ class Index:
         # The registry as this Index last saw it; a change made elsewhere means another
         # process wrote, and an embedded store must be re-opened to see its vectors.
         self._seen: dict[str, str] | None = None
-        self._stamp = RegistryStamp(
-            self.settings.store_dir / f".{self.settings.collection}.registry.gen"
-        )
+        self._stamp = RegistryStamp(registry_stamp_path(self.settings))
         self._registry: tuple[int, list[DocumentRecord]] | None = None  # (stamp, records)
 
     # --- keyword index -------------------------------------------------------------------
     @property
     def keyword_dir(self) -> Path:
-        return self.settings.store_dir / "keyword" / self.settings.collection
+        return keyword_dir(self.settings)
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -156,8 +87,6 @@ class Index:
                 and self._keyword_stat != self._stat_keyword():
             self._keyword = None
         if self._keyword is None:
-            from rag.components.keyword.index import KeywordIndex
-
             stat = self._stat_keyword()
             kw = KeywordIndex.open(self.keyword_dir)
             have = kw.ids()
@@ -271,7 +200,7 @@ class Index:
         Only an embedded store reuses it: its files are in ``store_dir``, so every writer
         bumps the same stamp. Writers to a Chroma server may use other folders.
         """
-        if self.settings.chroma_host:
+        if self.settings.store.chroma_host:
             return self.store.documents()
         stamp = self._stamp.read()
         if stamp % 2 == 0 and self._registry is not None and self._registry[0] == stamp:
@@ -285,6 +214,11 @@ class Index:
     def live_prefixes(self) -> dict[str, str]:
         return {d.doc_id: d.chunk_prefix for d in self.documents()}
 
+    @cached_property
+    def retriever(self) -> Retriever:
+        """The search over this index's components (the keyword index loads on first use)."""
+        return Retriever(self.store, self.embedder, lambda: self.keyword, self.settings)
+
     def search(
         self,
         query: str,
@@ -293,58 +227,31 @@ class Index:
         filters: Filter | None = None,
         mode: Mode | None = None,
     ) -> list[SearchHit]:
-        """Top-k live chunks for ``query``; hybrid (dense + German BM25) by default."""
-        k = k or self.settings.top_k
-        mode = mode or self.settings.retrieval_mode
-        if mode not in ("dense", "bm25", "hybrid"):
+        """Top-k live chunks for ``query``; hybrid (dense + German BM25) by default.
+
+        A writer in another process may switch a document while we query (and then drop its
+        old chunks): the search is repeated until the registry is the same before and
+        after, so the hits are exactly one consistent state, old or new. A registry that
+        never settles raises :class:`InconsistentReadError`.
+        """
+        k = k or self.settings.retrieval.top_k
+        mode = mode or self.settings.retrieval.mode
+        if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         if not query.strip():
             return []
-        # A writer in another process may switch a document while we query (and then drop
-        # its old chunks): retry until the registry is the same before and after, so the
-        # hits are exactly one consistent state, old or new.
         before = self.live_prefixes()
-        for _ in range(5):
+        for _ in range(CONSISTENT_READ_TRIES):
             self._sync_view(before)
-            hits = self._search_live(query, k, filters, mode, set(before.values()))
+            hits = self.retriever.run(query, k, mode=mode, filters=filters,
+                                      live=set(before.values()))
             after = self.live_prefixes()
             if after == before:
-                break
+                return hits
             before = after
-        return hits
-
-    def _search_live(
-        self, query: str, k: int, filters: Filter | None, mode: Mode, live: set[str]
-    ) -> list[SearchHit]:
-        if not live:
-            return []
-        match mode:
-            case "dense":
-                return self._dense(query, k, filters, live)
-            case "bm25":
-                return self._bm25(query, k, filters, live)
-            case _:
-                from rag.fusion import hybrid_search
-
-                return hybrid_search(self, query, k, filters=filters, live=live)
-
-    def _dense(self, query: str, k: int, filters: Filter | None, live: set[str]) -> list[SearchHit]:
-        vec = self.embedder.embed_queries([query])[0]
-        n = max(4 * k, 20)
-        while True:
-            raw = self.store.query_ids(vec, n, filters)
-            pairs = [(c, s) for c, s in raw if version_prefix(c) in live]
-            # Dead chunks (an interrupted ingest, an old version being deleted) can crowd
-            # the top n: widen and retry until the store has nothing more to give.
-            if len(pairs) >= k or len(raw) < n:
-                break
-            n *= 4
-        return hits_for(self.store, pairs[:k])
-
-    def _bm25(self, query: str, k: int, filters: Filter | None, live: set[str]) -> list[SearchHit]:
-        allowed = None
-        if filters:
-            allowed = set(self.store.filtered_ids(filters))
-        pairs = self.keyword.search(query, 4 * k + 20, allowed_ids=allowed)
-        return hits_for(self.store, [(c, float(s)) for c, s in pairs
-                                     if version_prefix(c) in live][:k])
+        log.warning("registry of %s changed during %d tries of one search",
+                    self.settings.store.collection, CONSISTENT_READ_TRIES)
+        raise InconsistentReadError(
+            "Die Dokumente werden gerade laufend geändert; bitte die Suche wiederholen. "
+            f"(The registry changed during {CONSISTENT_READ_TRIES} tries of one search.)"
+        )

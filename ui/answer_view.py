@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ingest.pipeline import doc_id_for
+from rag.text.ids import doc_id_for
 from rag.types import Answer, SearchHit
 from ui.page_preview import render_page_preview
 from ui.safe_text import answer_html, md_escape, passage_html, quotes_for

@@ -33,7 +33,7 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     settings = state.session_settings()
-    theme.inject(settings.max_file_mb)
+    theme.inject(settings.limits.max_file_mb)
     embedding_name = None
     try:
         embedding_name = resources.embedder(settings).name  # spinner on the first start

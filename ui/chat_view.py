@@ -33,7 +33,8 @@ def render() -> None:
     docs = index.documents()
 
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.caption(f"{len(docs)} Dokument(e) in der Sammlung „{md_escape(ctx.settings.collection)}“")
+    name = md_escape(ctx.settings.store.collection)
+    left.caption(f"{len(docs)} Dokument(e) in der Sammlung „{name}“")
     right.button("Neues Gespräch", on_click=state.new_conversation, icon=":material/add_comment:",
                  key="quelle-new-chat", width="stretch")
 
@@ -77,10 +78,10 @@ def _stream(question: str, history: list[dict[str, Any]], ctx: context.PageConte
     text, final, last = "", None, 0.0
     try:
         llm = resources.backend(settings)
-        view = resources.SessionIndex(ctx.index, settings.retrieval_mode)  # type: ignore[arg-type]
+        view = resources.SessionIndex(ctx.index, settings.retrieval.mode)  # type: ignore[arg-type]
         with st.spinner("Suche passende Textstellen …"):
             pieces = stream_answer(question, index=view, settings=settings, history=history,
-                                   llm=llm, k=settings.top_k)
+                                   llm=llm, k=settings.retrieval.top_k)
             first = next(pieces, None)
         for piece in _chain(first, pieces):
             if isinstance(piece, Answer):

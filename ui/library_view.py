@@ -87,7 +87,7 @@ def _create_collection() -> None:
 
 
 def _switch_collection(name: str) -> None:
-    if name != state.session_settings().collection:
+    if name != state.session_settings().store.collection:
         state.set_override("collection", name)
         state.new_conversation()  # answers from another collection would cite missing files
 
@@ -98,11 +98,11 @@ def render_collection_picker(settings: Settings) -> None:
     except Exception as exc:  # server down: the page still shows why
         st.error(md_escape(f"Sammlungen können nicht gelesen werden: {exc}"))
         return
-    if settings.collection not in names:
-        names.append(settings.collection)  # created on first use
+    if settings.store.collection not in names:
+        names.append(settings.store.collection)  # created on first use
     names.sort()
     if st.session_state.get("quelle-collection") not in names:
-        st.session_state["quelle-collection"] = settings.collection
+        st.session_state["quelle-collection"] = settings.store.collection
     left, right, go = st.columns([3, 3, 1], vertical_alignment="bottom")
     left.selectbox("Sammlung", names, key="quelle-collection", on_change=_pick_collection,
                    help="Jede Sammlung ist ein eigener Dokumentenbestand.")
@@ -111,9 +111,9 @@ def render_collection_picker(settings: Settings) -> None:
     go.button("Anlegen", key="quelle-create-collection", on_click=_create_collection)
     if err := st.session_state.pop("quelle-collection-error", None):
         st.error(err)
-    model = collection_model(settings, settings.collection)
+    model = collection_model(settings, settings.store.collection)
     if model:
-        st.caption(f"Die Sammlung „{md_escape(settings.collection)}“ wurde mit dem "
+        st.caption(f"Die Sammlung „{md_escape(settings.store.collection)}“ wurde mit dem "
                    f"Embedding-Modell {md_escape(model)} erstellt.")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ingest.pipeline import Ingestor
-from rag.eval.german_rag_report import quality_page_file
+from rag.eval.german_rag.report import quality_page_file
 from rag.eval.qa_check import CheckResult, GoldFormatError, GoldItem, load_gold, run_check
 from rag.index import StoreBusyError
 from rag.settings import Settings
@@ -37,7 +37,7 @@ def render() -> None:
     items, skipped, label = choose_gold()
     if items is not None:
         render_gold_status(items, ctx.settings, ctx.index)
-        mode = ctx.settings.retrieval_mode
+        mode = ctx.settings.retrieval.mode
         if st.button(f"Retrieval-Check starten ({len(items)} Fragen, Suche: "
                      f"{MODE_NAMES.get(mode, mode)})", type="primary", key="quelle-run-check",
                      disabled=not items):
@@ -105,7 +105,7 @@ def render_gold_status(items: list[GoldItem], settings: Settings, index: Any) ->
 
 
 def check(items: list[GoldItem], skipped: int, ctx: context.PageContext) -> CheckResult:
-    view = resources.SessionIndex(ctx.index, ctx.settings.retrieval_mode)  # type: ignore[arg-type]
+    view = resources.SessionIndex(ctx.index, ctx.settings.retrieval.mode)  # type: ignore[arg-type]
     bar = st.progress(0.0, text="Suche läuft …")
 
     def progress(done: int, total: int) -> None:

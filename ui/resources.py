@@ -31,19 +31,17 @@ SPINNER_MODEL = (
 
 
 def _embedder_key(s: Settings) -> str:
-    return "|".join([s.embedding_model, s.embedding_source, s.embedding_device, str(s.cache_dir)])
+    return "|".join([s.embedding.model, s.embedding.source, s.embedding.device, str(s.cache_dir)])
 
 
 def _store_key(s: Settings) -> str:
-    where = f"{s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(s.store_dir)
-    return f"{where}|{s.collection}|{_embedder_key(s)}"
+    st_ = s.store
+    where = f"{st_.chroma_host}:{st_.chroma_port}" if st_.chroma_host else str(st_.dir)
+    return f"{where}|{s.store.collection}|{_embedder_key(s)}"
 
 
 def _backend_key(s: Settings) -> str:
-    fields = ("llm_backend", "llm_model", "llm_quantization", "llm_base_url", "llm_server_model",
-              "llm_max_new_tokens", "llm_temperature", "llm_context_tokens",
-              "answer_threshold", "answer_max_sentences")
-    return "|".join(str(getattr(s, f)) for f in fields) + "|" + _embedder_key(s)
+    return "|".join([s.llm.model_dump_json(), s.answering.model_dump_json(), _embedder_key(s)])
 
 
 @st.cache_resource(show_spinner=SPINNER_MODEL)

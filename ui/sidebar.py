@@ -29,9 +29,9 @@ def render(settings: Settings, embedding_name: str | None) -> None:
         if backend == "extractive":
             st.markdown("**Sprachmodell:** keins (extraktiver Modus)")
         else:
-            model = settings.llm_server_model or settings.llm_model
+            model = settings.llm.server_model or settings.llm.model
             if backend == "transformers":
-                model = settings.llm_model
+                model = settings.llm.model
             st.markdown(f"**Sprachmodell:** `{model}`")
         if embedding_name:
             st.markdown(f"**Embedding-Modell:** {md_escape(embedding_name)}")
@@ -40,19 +40,19 @@ def render(settings: Settings, embedding_name: str | None) -> None:
         # so the widgets keep their identity; the session's choice lives in their state.
         base = state.base_settings()
         top_k = st.slider(
-            "Anzahl Passagen (top-k)", min_value=1, max_value=max(MAX_TOP_K, base.top_k),
-            value=base.top_k, key="quelle_top_k",
+            "Anzahl Passagen (top-k)", min_value=1, max_value=max(MAX_TOP_K, base.retrieval.top_k),
+            value=base.retrieval.top_k, key="quelle_top_k",
             help="Wie viele Textstellen für eine Antwort gesucht werden.",
         )
         state.set_override("top_k", int(top_k))
         hybrid = st.toggle(
-            "Hybride Suche (Vektor + Stichwort)", value=base.retrieval_mode == "hybrid",
+            "Hybride Suche (Vektor + Stichwort)", value=base.retrieval.mode == "hybrid",
             key="quelle_hybrid", help="Aus: nur semantische Vektorsuche.",
         )
         if hybrid:
             state.set_override("retrieval_mode", "hybrid")
         else:  # off = dense, unless the server default is already a non-hybrid mode
-            fallback = "dense" if base.retrieval_mode == "hybrid" else base.retrieval_mode
+            fallback = "dense" if base.retrieval.mode == "hybrid" else base.retrieval.mode
             state.set_override("retrieval_mode", fallback)
-        st.caption(f"Sammlung: {md_escape(settings.collection)}")
+        st.caption(f"Sammlung: {md_escape(settings.store.collection)}")
         st.caption("Änderungen gelten nur für diese Sitzung.")

@@ -1,7 +1,7 @@
 """Per-browser-session state: settings overrides and the chat history.
 
 The settings object (env / ``.env``) holds the defaults; what a user changes in the app is
-kept in ``st.session_state`` and applied with ``model_copy``, so it never leaks into other
+kept in ``st.session_state`` and applied with ``Settings.override``, so it never leaks into other
 sessions or the process-wide settings.
 """
 
@@ -33,7 +33,7 @@ def set_override(field: str, value: Any) -> None:
         raise ValueError(f"{field} cannot be changed from the UI")
     base = base_settings()
     current = overrides()
-    if getattr(base, field) == value:
+    if base.value(field) == value:
         current.pop(field, None)  # back to the default: nothing to remember
     else:
         current[field] = value
@@ -43,7 +43,7 @@ def session_settings() -> Settings:
     """The settings this session works with (defaults plus its own changes)."""
     over = overrides()
     base = base_settings()
-    return base.model_copy(update=over) if over else base
+    return base.override(**over) if over else base
 
 
 def messages() -> list[dict[str, Any]]:

@@ -18,9 +18,10 @@ import streamlit as st
 
 from ingest.errors import IngestError
 from ingest.loaders import sanitize_source_name
-from ingest.pipeline import FileResult, Ingestor, doc_id_for
+from ingest.pipeline import FileResult, Ingestor
 from rag.index import StoreBusyError
 from rag.settings import Settings
+from rag.text.ids import doc_id_for
 from ui import resources
 from ui.safe_text import md_escape
 
@@ -65,17 +66,17 @@ class UploadResult:
 
 
 def uploads_dir(settings: Settings) -> Path:
-    return settings.store_dir / "uploads"
+    return settings.store.dir / "uploads"
 
 
 def _too_big(upload: Upload, settings: Settings) -> UploadResult | None:
-    limit = settings.max_file_mb * 1024 * 1024
+    limit = settings.limits.max_file_mb * 1024 * 1024
     if upload.size <= limit:
         return None
     return UploadResult(
         upload.name, "failed",
         f"Datei ist zu groß ({upload.size / 2**20:.1f} MB); erlaubt sind höchstens "
-        f"{settings.max_file_mb} MB pro Datei.",
+        f"{settings.limits.max_file_mb} MB pro Datei.",
     )
 
 
@@ -190,7 +191,8 @@ def render_uploader(settings: Settings, *, key: str) -> list[UploadResult]:
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         key=key,
-        help=f"Mehrere Dateien auf einmal möglich; höchstens {settings.max_file_mb} MB pro Datei.",
+        help=f"Mehrere Dateien auf einmal möglich; höchstens {settings.limits.max_file_mb} MB "
+             "pro Datei.",
     )
     done_key, results_key = f"{key}-done", f"{key}-results"
     done: set[str] = st.session_state.setdefault(done_key, set())

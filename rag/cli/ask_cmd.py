@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     if args.backend:
-        settings = settings.model_copy(update={"llm_backend": args.backend})
+        settings = settings.override(llm_backend=args.backend)
     pieces: list[str] = []  # streamed so far
     try:
         index = Index(settings)

@@ -22,7 +22,7 @@ def settings_from_args(args: Any) -> Settings:
         if value is not None:
             overrides[field] = value
     base = get_settings()
-    return base.model_copy(update=overrides) if overrides else base
+    return base.override(**overrides) if overrides else base
 
 
 def fail(message: str, code: int = 1) -> int:

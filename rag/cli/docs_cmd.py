@@ -40,8 +40,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    from ingest.pipeline import doc_id_for
     from rag.index import Index
+    from rag.text.ids import doc_id_for
 
     try:
         index = Index(settings_from_args(args))

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         index = Index(settings)
         hits = index.search(
-            args.query, settings.top_k,
+            args.query, settings.retrieval.top_k,
             filters=make_filter(args.source, parse_pages(args.pages)),
         )
     except (StoreError, ValueError) as exc:

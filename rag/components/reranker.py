@@ -88,7 +88,8 @@ _lock = threading.Lock()
 
 def get_reranker(settings: Settings) -> Reranker:
     """One loaded reranker per (model, device, top_n)."""
-    key = (settings.reranker_model.strip(), settings.embedding_device, settings.reranker_top_n)
+    r = settings.retrieval
+    key = (r.reranker_model.strip(), settings.embedding.device, r.reranker_top_n)
     with _lock:
         if key not in _cache:
             _cache[key] = Reranker(key[0], device=key[1], top_n=key[2])

@@ -156,13 +156,8 @@ def sample(items: list[Any], limit: int | None, seed: int) -> list[Any]:
 
 def scratch_settings(store_dir: Path, mode: str) -> Settings:
     """The user's settings (model, fusion, ...) but an embedded store in ``store_dir``."""
-    return get_settings().model_copy(
-        update={
-            "store_dir": store_dir,
-            "chroma_host": "",
-            "collection": "quelle-eval",
-            "retrieval_mode": mode,
-        }
+    return get_settings().override(
+        store_dir=store_dir, chroma_host="", collection="quelle-eval", retrieval_mode=mode
     )
 
 

@@ -12,13 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import doc_id_for
 from rag.components.store import StoreError
 from rag.index import Index
 from rag.settings import Settings
+from rag.text.ids import doc_id_for
 from tests.conftest import make_settings
+from tests.integration.test_crash_safety import (
+    DEADLINE_S,
+    MODES,
+    POLL_S,
+    fresh_index,
+    rag_cli,
+    rag_json,
+)
 from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
-from tests.integration.test_crash_safety import DEADLINE_S, MODES, POLL_S, fresh_index, rag_cli, rag_json
 from tests.unit.ingest.test_loaders import make_pdf, page_lines
 
 BUSY = "Ein anderer Ingest schreibt gerade in diesen Speicher"
@@ -27,7 +34,7 @@ BUSY = "Ein anderer Ingest schreibt gerade in diesen Speicher"
 def wait_for_new_chunks(settings: Settings, embedder, child, doc_id: str,  # noqa: ANN001
                         old_prefix: str | None) -> Index:
     """Poll until ``child`` has written chunks of a new version of ``doc_id``."""
-    lock = settings.store_dir / f".{settings.collection}.write.lock"
+    lock = settings.store.dir / f".{settings.store.collection}.write.lock"
     deadline = time.monotonic() + DEADLINE_S
     reader = None
     while True:
@@ -121,7 +128,7 @@ def test_queries_during_ingest_see_old_or_new_state(
         while child.poll() is None:
             # A server client sees writes at once; an embedded one only when new (like a
             # fresh `rag search` process), so embedded polls open the store anew.
-            view = reader if settings.chroma_host else fresh_index(settings, embedder)
+            view = reader if settings.store.chroma_host else fresh_index(settings, embedder)
             live = view.store.get_document(doc_id_for("handbuch.pdf")).chunk_prefix
             seen.append(_snapshot(view, queries))
             mid_ingest += live == old_prefix
@@ -229,7 +236,7 @@ def test_inconsistent_vector_view_is_reopened_once(
     failures.update(left=2, raised=0)
     with pytest.raises(StoreError, match="zweimal fehl") as err:
         reader.search(query, 3, mode="dense")
-    assert str(settings.store_dir) in str(err.value)
+    assert str(settings.store.dir) in str(err.value)
     assert failures["raised"] == 2  # asked twice, not more
 
     # Other errors are not retried.

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Ingestor, doc_id_for
+from ingest.pipeline import Ingestor
 from rag.index import Index
 from rag.settings import Settings
+from rag.text.ids import doc_id_for
 from tests.conftest import REPO, make_settings
 from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
 from tests.unit.ingest.test_loaders import make_pdf, page_lines
 
-MODES = ["dense", "bm25"] + (["hybrid"] if importlib.util.find_spec("rag.fusion") else [])
+MODES = ["dense", "bm25"] + (["hybrid"] if importlib.util.find_spec("rag.retrieval.hybrid") else [])
 NEW_ONLY = "Geschäftsvorfall"  # a word only the new version of the big document contains
 POLL_S = 0.2
 DEADLINE_S = 900
@@ -37,10 +38,10 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a `rag` child process that uses the same store as ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(
-        RAG_STORE_DIR=str(settings.store_dir),
-        RAG_COLLECTION=settings.collection,
-        RAG_CHROMA_HOST=settings.chroma_host,
-        RAG_CHROMA_PORT=str(settings.chroma_port),
+        RAG_STORE_DIR=str(settings.store.dir),
+        RAG_COLLECTION=settings.store.collection,
+        RAG_CHROMA_HOST=settings.store.chroma_host,
+        RAG_CHROMA_PORT=str(settings.store.chroma_port),
         RAG_EMBEDDING_SOURCE="offline",
         RAG_CACHE_DIR=str(settings.cache_dir),
         PYTHONPATH=str(REPO),
@@ -73,7 +74,7 @@ def fresh_index(settings: Settings, embedder) -> Index:  # noqa: ANN001
     view, the way ``ChromaStore.refresh`` does in the app. (Stopping every cached system with
     ``clear_system_cache()`` while another process wrote once left a query hanging.)
     """
-    if not settings.chroma_host:
+    if not settings.store.chroma_host:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         from rag.components.store.chroma import embedded_path
@@ -200,7 +201,7 @@ def test_sigkill_during_first_ingest_leaves_nothing_visible(
     try:
         while child.poll() is None and time.monotonic() < deadline:
             # The lock file appears once the child has opened (created) the collections.
-            if (settings.store_dir / f".{settings.collection}.write.lock").exists():
+            if (settings.store.dir / f".{settings.store.collection}.write.lock").exists():
                 reader = reader or Index(settings, embedder)
                 if reader.store.chunk_ids():
                     os.kill(child.pid, signal.SIGKILL)

@@ -27,8 +27,8 @@ else:
     pytest.importorskip("lighteval")
 
 from rag.eval.german_rag import EvalConfig, evaluate_task, prepare  # noqa: E402
-from rag.eval.german_rag_scoring import average  # noqa: E402
-from rag.eval.german_rag_tasks import TASKS  # noqa: E402
+from rag.eval.german_rag.scoring import average  # noqa: E402
+from rag.eval.german_rag.tasks import TASKS  # noqa: E402
 from rag.settings import SYSTEM_PROMPT_DE  # noqa: E402
 from tests.support.paths import SHARED
 from tests.support.tiny_llm import tiny_llama_dir  # noqa: E402
@@ -161,7 +161,7 @@ def test_lighteval_parity(monkeypatch, tiny_dir, data_dir, tmp_path, fmt, system
 
     # Ours, through the loader and scorer the command uses.
     from rag.components.llm.hf_loading import load_causal_lm
-    from rag.eval.german_rag_hf import TransformersScorer
+    from rag.eval.german_rag.hf import TransformersScorer
 
     model, tokenizer = load_causal_lm(str(tiny_dir), device="cpu")
     scorer = TransformersScorer(model, tokenizer, batch_size=4, max_length=max_length)
@@ -217,7 +217,7 @@ def test_hub_loader_reads_through_datasets(data_dir):
     """The --data HUB_ID path (datasets.load_dataset), on a local dataset folder with the same
     configs layout as deutsche-telekom/Ger-RAG-eval; datasets is in the parity venv."""
     pytest.importorskip("datasets")
-    from rag.eval.german_rag_tasks import _load_hub_rows
+    from rag.eval.german_rag.tasks import _load_hub_rows
 
     assert _load_hub_rows(str(data_dir), "task2", 3) == _rows("task2")[:3]
     assert _load_hub_rows(str(data_dir), "task4", None) == _rows("task4")

@@ -60,9 +60,9 @@ def make_embedder(settings: Settings) -> Embedder:
 
     The batch size of the first call for a key is kept.
     """
-    quant = getattr(settings, "embedding_quantization", "none")
-    key = (settings.embedding_model.strip(), settings.embedding_source,
-           settings.embedding_device, str(settings.cache_dir), quant, _backend(settings))
+    quant = settings.embedding.quantization
+    key = (settings.embedding.model.strip(), settings.embedding.source,
+           settings.embedding.device, str(settings.cache_dir), quant, _backend(settings))
     with _lock:
         if key not in _cache:
             _cache[key] = _lazy_or_load(settings, quant)
@@ -83,14 +83,14 @@ def _lazy_or_load(settings: Settings, quant: str) -> Embedder:
 
 def _backend(settings: Settings) -> str:
     """'onnx' only where it applies: on a CPU. GPUs use torch."""
-    backend = getattr(settings, "embedding_backend", "torch")
-    return "onnx" if backend == "onnx" and settings.embedding_device == "cpu" else "torch"
+    backend = settings.embedding.backend
+    return "onnx" if backend == "onnx" and settings.embedding.device == "cpu" else "torch"
 
 
 def precision(settings: Settings) -> str:
     """How a local folder's model runs: 'fp32', 'onnx-int8' (int8 passages, fp32 queries)
     or 'torch-int8' (int8 on both sides)."""
-    quant = getattr(settings, "embedding_quantization", "none")
+    quant = settings.embedding.quantization
     if quant == "none":
         return "fp32"
     if _backend(settings) == "onnx":
@@ -124,13 +124,13 @@ def clear_embedder_cache() -> None:
 
 def _local_folder(settings: Settings) -> Path | None:
     """The local folder the model loads from, or None when it comes from the hub (cache)."""
-    model = settings.embedding_model.strip()
+    model = settings.embedding.model.strip()
     folder = Path(model).expanduser()
     if folder.is_dir():
         return folder
     if model == MODEL_ID:  # names the offline build itself, whatever the source
         return provision_offline_e5(settings.cache_dir)
-    match settings.embedding_source:
+    match settings.embedding.source:
         case "offline" if model in _OFFLINE_IDS:
             return provision_offline_e5(settings.cache_dir)
         case "auto" if model == BASE_MODEL:
@@ -142,8 +142,8 @@ def _local_folder(settings: Settings) -> Path | None:
 
 def _from_hub_source(settings: Settings) -> Embedder:
     """The model from the hub or its local cache (``_local_folder`` found no folder)."""
-    model = settings.embedding_model.strip()
-    match settings.embedding_source:
+    model = settings.embedding.model.strip()
+    match settings.embedding.source:
         case "hub":
             return _from_hub(model, settings, local_files_only=False)
         case "offline":
@@ -182,7 +182,7 @@ def _from_folder(folder: Path, settings: Settings) -> Embedder:
             folder, onnx_model_path(folder, settings.cache_dir),
             passage_file=onnx_int8_path(folder, settings.cache_dir)
             if mode == "onnx-int8" else None,
-            name=name, model_id=model_id, batch_size=settings.embedding_batch_size,
+            name=name, model_id=model_id, batch_size=settings.embedding.batch_size,
             prompts=folder_prompts(folder, model_id),
         )
     from rag.components.embeddings.sentence_transformers_backend import (
@@ -190,10 +190,10 @@ def _from_folder(folder: Path, settings: Settings) -> Embedder:
         load_sentence_transformer,
     )
 
-    model = load_sentence_transformer(str(folder), device=settings.embedding_device,
+    model = load_sentence_transformer(str(folder), device=settings.embedding.device,
                                       local_files_only=True)
     return _quantized(SentenceTransformerEmbedder(model, name=name, model_id=model_id,
-                                                  batch_size=settings.embedding_batch_size),
+                                                  batch_size=settings.embedding.batch_size),
                       "int8" if mode == "torch-int8" else "none")
 
 
@@ -203,10 +203,10 @@ def _from_hub(model_id: str, settings: Settings, *, local_files_only: bool) -> E
         load_sentence_transformer,
     )
 
-    model = load_sentence_transformer(model_id, device=settings.embedding_device,
+    model = load_sentence_transformer(model_id, device=settings.embedding.device,
                                       local_files_only=local_files_only)
     return SentenceTransformerEmbedder(model, name=model_id, model_id=model_id,
-                                       batch_size=settings.embedding_batch_size)
+                                       batch_size=settings.embedding.batch_size)
 
 
 def _in_hf_cache(model_id: str) -> bool:

@@ -6,7 +6,7 @@ from rag.components.keyword.analyzer import (
     GermanAnalyzer,
     fold,
 )
-from rag.components.keyword.index import BM25Params, KeywordIndex, KeywordScores, default_path
+from rag.components.keyword.index import BM25Params, KeywordIndex, KeywordScores
 
 __all__ = [
     "AnalyzerOptions",
@@ -15,6 +15,5 @@ __all__ = [
     "GermanAnalyzer",
     "KeywordIndex",
     "KeywordScores",
-    "default_path",
     "fold",
 ]

@@ -345,11 +345,6 @@ class KeywordIndex:
                     feats.setdefault(stem, self.params.query_join_weight)
             return feats
 
-    def score_all(self, query: str) -> tuple[np.ndarray, list[str]]:
-        """BM25 scores of every chunk (array aligned with the returned id order)."""
-        scored = self.query(query)
-        return scored.scores, scored.order
-
     def query(self, query: str) -> KeywordScores:
         """Score every chunk once; the result answers top-k and per-id look-ups."""
         with self._lock:
@@ -561,9 +556,4 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def default_path(store_dir: Path, collection: str) -> Path:
-    """Where the keyword index of a collection lives: next to the Chroma files."""
-    return Path(store_dir) / "keyword" / collection
-
-
-__all__ = ["AnalyzerOptions", "BM25Params", "KeywordIndex", "KeywordScores", "default_path"]
+__all__ = ["AnalyzerOptions", "BM25Params", "KeywordIndex", "KeywordScores"]

@@ -1,4 +1,4 @@
-"""The no-LLM backend: quoted sentences from the passages (rag/extractive.py).
+"""The no-LLM backend: quoted sentences from the passages (extractive.py beside it).
 
 It takes retrieved hits rather than chat messages, so it is not an :class:`LLM`; the
 orchestration (rag/answering.py) asks for ``answer(question, hits)`` and gets the same
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rag.components.llm.extractive import answer_extractively
 from rag.types import Answer, SearchHit
 
 if TYPE_CHECKING:
@@ -36,12 +37,10 @@ class ExtractiveBackend:
             self._embedder = embedder
 
     def answer(self, question: str, hits: list[SearchHit]) -> Answer:
-        from rag.extractive import answer_extractively
-
         result = answer_extractively(
             question, hits, self.embedder(),
-            threshold=self.settings.answer_threshold,
-            max_sentences=self.settings.answer_max_sentences,
+            threshold=self.settings.answering.threshold,
+            max_sentences=self.settings.answering.max_sentences,
         )
         result.backend = self.name
         result.retrieved = list(hits)

@@ -30,17 +30,17 @@ def cuda_available() -> bool:
 
 def describe_backend(settings: Settings) -> tuple[BackendName, str]:
     """``(backend, reason)``: which backend ``settings`` give and why, in German."""
-    match settings.llm_backend:
+    match settings.llm.backend:
         case "auto":
             if cuda_available():
                 return "transformers", (
-                    f"Eine CUDA-GPU ist vorhanden: {settings.llm_model} läuft direkt in Quelle "
+                    f"Eine CUDA-GPU ist vorhanden: {settings.llm.model} läuft direkt in Quelle "
                     "(transformers)."
                 )
-            if settings.llm_base_url:
+            if settings.llm.base_url:
                 return "openai", (
                     f"Keine GPU, aber ein Sprachmodell-Server ist konfiguriert "
-                    f"(RAG_LLM_BASE_URL={settings.llm_base_url})."
+                    f"(RAG_LLM_BASE_URL={settings.llm.base_url})."
                 )
             return "extractive", (
                 "Keine GPU und kein Sprachmodell-Server (RAG_LLM_BASE_URL) konfiguriert: "
@@ -48,7 +48,7 @@ def describe_backend(settings: Settings) -> tuple[BackendName, str]:
             )
         case "transformers" | "openai" | "extractive" as chosen:
             return chosen, f"Fest eingestellt mit RAG_LLM_BACKEND={chosen}."
-    raise ValueError(f"unknown llm_backend {settings.llm_backend!r}")
+    raise ValueError(f"unknown llm_backend {settings.llm.backend!r}")
 
 
 def make_llm(settings: Settings, *, embedder: Embedder | None = None) -> Backend:
@@ -59,28 +59,28 @@ def make_llm(settings: Settings, *, embedder: Embedder | None = None) -> Backend
             from rag.components.llm.transformers_backend import TransformersLLM
 
             return TransformersLLM(
-                settings.llm_model,
-                quantization=settings.llm_quantization,
-                max_new_tokens=settings.llm_max_new_tokens,
-                temperature=settings.llm_temperature,
-                context_tokens=settings.llm_context_tokens,
+                settings.llm.model,
+                quantization=settings.llm.quantization,
+                max_new_tokens=settings.llm.max_new_tokens,
+                temperature=settings.llm.temperature,
+                context_tokens=settings.llm.context_tokens,
             )
         case "openai":
             from rag.components.llm.openai_backend import OpenAILLM
             from rag.components.llm.tokens import make_token_counter
 
-            server_model = settings.llm_server_model or settings.llm_model
+            server_model = settings.llm.server_model or settings.llm.model
             counter, _ = make_token_counter(
-                [settings.llm_server_model, settings.llm_model], settings.cache_dir
+                [settings.llm.server_model, settings.llm.model], settings.cache_dir
             )
             return OpenAILLM(
-                settings.llm_base_url,
+                settings.llm.base_url,
                 model=server_model,
-                api_key=settings.llm_api_key.get_secret_value(),
-                timeout_s=settings.llm_timeout_s,
-                max_new_tokens=settings.llm_max_new_tokens,
-                temperature=settings.llm_temperature,
-                context_tokens=settings.llm_context_tokens,
+                api_key=settings.llm.api_key.get_secret_value(),
+                timeout_s=settings.llm.timeout_s,
+                max_new_tokens=settings.llm.max_new_tokens,
+                temperature=settings.llm.temperature,
+                context_tokens=settings.llm.context_tokens,
                 token_counter=counter,
             )
         case "extractive":

@@ -5,13 +5,13 @@ from __future__ import annotations
 from rag.components.store.base import (
     DocumentRecord,
     DocumentStore,
-    DuplicatePolicy,
     EmbeddingMismatchError,
     Filter,
     InvalidFilterError,
     StoreError,
     hits_for,
     make_filter,
+    matches_filter,
     validate_filter,
 )
 from rag.settings import Settings
@@ -19,13 +19,13 @@ from rag.settings import Settings
 __all__ = [
     "DocumentRecord",
     "DocumentStore",
-    "DuplicatePolicy",
     "EmbeddingMismatchError",
     "Filter",
     "InvalidFilterError",
     "StoreError",
     "hits_for",
     "make_filter",
+    "matches_filter",
     "make_store",
     "validate_filter",
 ]
@@ -37,5 +37,5 @@ def make_store(settings: Settings, embedding_model: str, dimension: int) -> Docu
 
     # Only Chroma today; the client (embedded vs server) is chosen by make_client.
     return ChromaStore(
-        make_client(settings), settings.collection, embedding_model, dimension, settings
+        make_client(settings), settings.store.collection, embedding_model, dimension, settings
     )

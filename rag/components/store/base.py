@@ -1,4 +1,4 @@
-"""The storage contract: a DocumentStore Protocol, the DuplicatePolicy and the filter grammar.
+"""The storage contract: a DocumentStore Protocol and the filter grammar.
 
 Filter grammar (a subset of Chroma's ``where``, validated by :func:`validate_filter`):
 
@@ -12,9 +12,8 @@ Filter grammar (a subset of Chroma's ``where``, validated by :func:`validate_fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from enum import Enum
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,14 +24,6 @@ FILTER_FIELDS = {"source", "doc_id", "page_start", "page_end", "chunk_index"}
 _OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin"}
 
 Filter = dict[str, Any]
-
-
-class DuplicatePolicy(Enum):
-    """What ingest does with a file whose name is already in the store."""
-
-    SKIP = "skip"  # same content: no-op; changed content: replace (the default)
-    OVERWRITE = "overwrite"  # always rebuild the document's chunks
-    FAIL = "fail"  # refuse any file whose name is already stored
 
 
 class StoreError(RuntimeError):
@@ -87,6 +78,31 @@ def validate_filter(flt: Filter) -> Filter:
     if isinstance(value, dict) and (len(value) != 1 or next(iter(value)) not in _OPS):
         raise InvalidFilterError(f"Ungültiger Operator in {flt!r}; erlaubt: {sorted(_OPS)}")
     return flt
+
+
+_COMPARE = {
+    "$eq": lambda a, b: a == b,
+    "$ne": lambda a, b: a != b,
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+    "$in": lambda a, b: a in b,
+    "$nin": lambda a, b: a not in b,
+}
+
+
+def matches_filter(flt: Filter, meta: Mapping[str, Any]) -> bool:
+    """Whether a chunk's metadata passes ``flt`` (the same grammar as the stores)."""
+    (key, value), = flt.items()
+    if key == "$and":
+        return all(matches_filter(f, meta) for f in value)
+    if key == "$or":
+        return any(matches_filter(f, meta) for f in value)
+    if key not in meta:
+        return False
+    op, operand = next(iter(value.items())) if isinstance(value, dict) else ("$eq", value)
+    return bool(_COMPARE[op](meta[key], operand))
 
 
 def make_filter(

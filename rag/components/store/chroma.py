@@ -31,23 +31,25 @@ def make_client(settings: Settings) -> Any:
     except ImportError as exc:  # pragma: no cover
         raise StoreError("chromadb is not installed: pip install 'chromadb>=1.5'") from exc
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
+    if settings.store.chroma_host:
         try:
             return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+                host=settings.store.chroma_host, port=settings.store.chroma_port,
+                settings=chroma_settings,
             )
         except Exception as exc:
             raise StoreError(
-                f"Chroma-Server {settings.chroma_host}:{settings.chroma_port} nicht erreichbar "
+                f"Chroma-Server {settings.store.chroma_host}:{settings.store.chroma_port} "
+                "nicht erreichbar "
                 f"(Chroma server not reachable): {exc}"
             ) from exc
-    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    settings.store.dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=embedded_path(settings), settings=chroma_settings)
 
 
 def embedded_path(settings: Settings) -> str:
     """The embedded client's folder; Chroma also keys its per-process system by it."""
-    return str(settings.store_dir / "chroma")
+    return str(settings.store.dir / "chroma")
 
 
 class ChromaStore:
@@ -188,7 +190,7 @@ class ChromaStore:
                 res = run()
             except Exception as again:
                 raise StoreError(
-                    f"Die Vektorsuche im Speicher {self._settings.store_dir} schlug "
+                    f"Die Vektorsuche im Speicher {self._settings.store.dir} schlug "
                     f"zweimal fehl, zuletzt mit: {again}. Bitte erneut versuchen; läuft "
                     "gerade ein Einlesen, danach. (Vector search failed twice.)"
                 ) from again
@@ -198,7 +200,7 @@ class ChromaStore:
     @property
     def _reopenable(self) -> bool:
         """An embedded store that knows its settings can re-open its own client."""
-        return self._settings is not None and not self._settings.chroma_host
+        return self._settings is not None and not self._settings.store.chroma_host
 
     def _torn_view(self, exc: Exception) -> bool:
         """True for Chroma's internal errors in an embedded store that can re-open itself."""
@@ -275,7 +277,7 @@ def read_registry(settings: Settings) -> list[DocumentRecord]:
     """The document registry without opening the chunk collection (no model check)."""
     client = make_client(settings)
     try:
-        col = client.get_collection(settings.collection + _REGISTRY_SUFFIX)
+        col = client.get_collection(settings.store.collection + _REGISTRY_SUFFIX)
     except Exception:  # no such collection yet
         return []
     return [DocumentRecord.from_metadata(m) for m in col.get(include=["metadatas"])["metadatas"]]
@@ -284,7 +286,7 @@ def read_registry(settings: Settings) -> list[DocumentRecord]:
 def drop_collections(settings: Settings) -> None:
     """Delete the chunk collection and the registry (``--reindex``)."""
     client = make_client(settings)
-    for name in (settings.collection, settings.collection + _REGISTRY_SUFFIX):
+    for name in (settings.store.collection, settings.store.collection + _REGISTRY_SUFFIX):
         try:
             client.delete_collection(name)
         except Exception:

@@ -29,7 +29,7 @@ def rag_ask(args: list[str], store: Path, rc: int = 0, **env: str
 
 
 def test_plain_output_lists_the_cited_sources(corpus_index) -> None:  # noqa: ANN001
-    out = rag_ask([QUESTION["question"], "--stream"], corpus_index.settings.store_dir).stdout
+    out = rag_ask([QUESTION["question"], "--stream"], corpus_index.settings.store.dir).stdout
     answer, _, sources = out.partition("\n\nQuellen:\n")
     assert answer.strip()
     lines = sources.strip().splitlines()
@@ -42,7 +42,7 @@ def test_show_prompt_prints_the_chat_template_output(
 ) -> None:
     model = tiny_llama_dir(tmp_path_factory)
     proc = rag_ask([QUESTION["question"], "--show-prompt", "--backend", "transformers", "-k", "2"],
-                   corpus_index.settings.store_dir, RAG_LLM_MODEL=str(model))
+                   corpus_index.settings.store.dir, RAG_LLM_MODEL=str(model))
     prompt = proc.stdout
     assert prompt.startswith(
         "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
@@ -56,7 +56,7 @@ def test_server_down_is_one_clear_line(corpus_index) -> None:  # noqa: ANN001
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"  # closed again below: nobody listens
-    proc = rag_ask([QUESTION["question"], "--backend", "openai"], corpus_index.settings.store_dir,
+    proc = rag_ask([QUESTION["question"], "--backend", "openai"], corpus_index.settings.store.dir,
                    rc=1, RAG_LLM_BASE_URL=url, RAG_LLM_TIMEOUT_S="5")
     assert proc.stdout == ""
     err = proc.stderr.strip().splitlines()
@@ -71,7 +71,7 @@ def test_generated_answer_without_markers_says_so_and_names_passages(
     # answer cites nothing, and which passages it was given.
     model = tiny_llama_dir(tmp_path_factory)
     proc = rag_ask([QUESTION["question"], "--backend", "transformers", "-k", "2"],
-                   corpus_index.settings.store_dir, RAG_LLM_MODEL=str(model),
+                   corpus_index.settings.store.dir, RAG_LLM_MODEL=str(model),
                    RAG_LLM_MAX_NEW_TOKENS="12")
     answer, _, note = proc.stdout.partition("\n\nHinweis: Das Modell hat keine Quelle zitiert. "
                                             "Gefundene Passagen:\n")

@@ -242,7 +242,7 @@ def test_sidebar_settings_stay_in_the_session(app_env: Path) -> None:
 
     upload(at, [(DOC, (CORPORA / DOC).read_bytes(), "application/pdf")])
     at.slider(key="quelle_top_k").set_value(2).run()
-    base_hybrid = get_settings().retrieval_mode == "hybrid"
+    base_hybrid = get_settings().retrieval.mode == "hybrid"
     at.toggle(key="quelle_hybrid").set_value(not base_hybrid).run()
     mode = "dense" if base_hybrid else "hybrid"
     assert at.session_state["quelle_overrides"] == {"top_k": 2, "retrieval_mode": mode}
@@ -251,8 +251,8 @@ def test_sidebar_settings_stay_in_the_session(app_env: Path) -> None:
 
     # Another session (a second tab) starts from the defaults again.
     other = start()
-    assert other.slider(key="quelle_top_k").value == get_settings().top_k
-    assert other.toggle(key="quelle_hybrid").value == (get_settings().retrieval_mode == "hybrid")
+    assert other.slider(key="quelle_top_k").value == get_settings().retrieval.top_k
+    assert other.toggle(key="quelle_hybrid").value == (get_settings().retrieval.mode == "hybrid")
 
 
 def test_library_collections_and_reindex(app_env: Path) -> None:
@@ -322,7 +322,8 @@ def test_collection_of_another_embedding_model_offers_reindex(app_env: Path) -> 
     # A collection built with some other model: the app must not mix vectors, but say so.
     settings = get_settings()
     make_client(settings).get_or_create_collection(
-        settings.collection, metadata={"embedding_model": "fremdes/modell", "embedding_dim": 384},
+        settings.store.collection,
+        metadata={"embedding_model": "fremdes/modell", "embedding_dim": 384},
         embedding_function=None)
     at = start()
     at.switch_page("pages/library.py").run()

@@ -18,10 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rag.eval import german_rag, german_rag_args
+from rag.eval import german_rag
 from rag.eval.german_rag import EvalConfig, prepare
-from rag.eval.german_rag_hf import TransformersScorer
-from rag.eval.german_rag_openai import OpenAIScorer, ServerError
+from rag.eval.german_rag import args as german_rag_args
+from rag.eval.german_rag.hf import TransformersScorer
+from rag.eval.german_rag.server import OpenAIScorer, ServerError
 from tests.support.tiny_llm import tiny_llama_dir
 
 SERVED = "tiny-llama3"

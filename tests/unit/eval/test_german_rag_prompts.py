@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.eval.german_rag_scoring import build_request
-from rag.eval.german_rag_tasks import TASKS, make_example, render, split_trailing_whitespace
+from rag.eval.german_rag.scoring import build_request
+from rag.eval.german_rag.tasks import TASKS, make_example, render, split_trailing_whitespace
 from tests.support.paths import SHARED
 from tests.support.tiny_llm import tiny_llama_dir
 

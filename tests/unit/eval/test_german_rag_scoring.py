@@ -12,9 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rag.eval import german_rag, german_rag_args
-from rag.eval.german_rag_hf import TransformersScorer, make_batches
-from rag.eval.german_rag_scoring import (
+from rag.eval import german_rag
+from rag.eval.german_rag import args as german_rag_args
+from rag.eval.german_rag.hf import TransformersScorer, make_batches
+from rag.eval.german_rag.scoring import (
     RowResult,
     ScoreRequest,
     TaskResult,
@@ -22,7 +23,7 @@ from rag.eval.german_rag_scoring import (
     mean_stderr,
     plan_sequences,
 )
-from rag.eval.german_rag_tasks import TASKS, make_example, render
+from rag.eval.german_rag.tasks import TASKS, make_example, render
 from tests.support.paths import SHARED
 from tests.support.tiny_llm import tiny_llama_dir
 
@@ -67,7 +68,7 @@ def hand_logprob(model, ids: list[int], n_choice: int) -> float:
 
 
 def _request(tok, row, task, fmt):
-    from rag.eval.german_rag_scoring import build_request
+    from rag.eval.german_rag.scoring import build_request
 
     ex = make_example(TASKS[task], 0, row)
     return build_request(render(ex, fmt, tok), ex.choices, tok)

@@ -139,7 +139,7 @@ def bad_batch(tmp_path: Path) -> Path:
 def test_bad_batch(tmp_path: Path, store_mode: str, embedder, bad_batch: Path) -> None:  # noqa: ANN001
     settings = make_settings(tmp_path, store_mode)
     index = Index(settings, embedder)
-    before = files_outside(tmp_path, settings.store_dir)
+    before = files_outside(tmp_path, settings.store.dir)
     report = Ingestor(settings, index).run([bad_batch])
 
     failed = {Path(f["path"]).name: f["error"] for f in report.to_json()["failed"]}
@@ -162,7 +162,7 @@ def test_bad_batch(tmp_path: Path, store_mode: str, embedder, bad_batch: Path) -
     assert offsets and not any(re.match(rb"\d+ 0 obj", data[o:o + 12]) for o in offsets)
 
     # Only the store was written: no file escaped via "../" or encoded separators.
-    assert files_outside(tmp_path, settings.store_dir) == before
+    assert files_outside(tmp_path, settings.store.dir) == before
     for escaped in ("ausbruch.txt", "fenster.txt", "doppelt.md"):
         assert not (tmp_path / escaped).exists() and not (tmp_path.parent / escaped).exists()
     assert {d.source for d in index.documents()} == set(ok)
@@ -207,7 +207,7 @@ def test_encrypted_pdf_password_setting(tmp_path: Path, embedder, monkeypatch) -
     monkeypatch.setenv("RAG_PDF_PASSWORD", "Sesam-öffne-dich")
     settings = Settings(_env_file=None, embedding_source="offline",  # type: ignore[call-arg]
                         store_dir=tmp_path / "store")
-    assert settings.pdf_password == SecretStr("Sesam-öffne-dich")
+    assert settings.ingest.pdf_password == SecretStr("Sesam-öffne-dich")
     assert "Sesam" not in repr(settings)
     index = Index(settings, embedder)
     ok = Ingestor(settings, index).ingest_file(enc)
@@ -228,7 +228,7 @@ def test_300_page_pdf(tmp_path: Path, embedder) -> None:  # noqa: ANN001
     assert (result.status, result.pages) == ("ingested", 300), result.error
     assert result.warnings == []
     # Progress is reported batch by batch while writing, ending at 100 %.
-    assert len(fractions) == math.ceil(result.chunks / settings.ingest_batch_size)
+    assert len(fractions) == math.ceil(result.chunks / settings.ingest.batch_size)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
     chunks = [c for batch in index.store.iter_chunks() for c in batch]

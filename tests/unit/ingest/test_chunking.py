@@ -12,7 +12,7 @@ import pytest
 from ingest.chunking import GermanSentenceTextSplitter, chunk_text
 from ingest.cleanup import clean_pages
 from ingest.errors import LimitExceededError
-from ingest.sentences import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import CleanText, PageText
 
 SENTENCES = [

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Ingestor, _Stages, doc_id_for
+from ingest.pipeline import Ingestor, _Stages
 from rag.index import Index
+from rag.text.ids import doc_id_for
 from tests.conftest import CORPORA, make_settings
 
 PDFS = sorted(CORPORA.glob("*.pdf"))
@@ -95,7 +96,8 @@ def test_interrupted_ingest_is_never_visible(tmp_path: Path, embedder, two_pdfs)
     chunks = chunk_text(clean_pages(doc.pages), doc_id=doc_id_for(source), source=source,
                         id_prefix=f"{doc_id_for(source)}:deadbeef",
                         count_tokens=embedder.count_tokens,
-                        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+                        chunk_size=settings.ingest.chunk_size,
+                        chunk_overlap=settings.ingest.chunk_overlap)
     index.add_chunks(chunks, embedder.embed_documents([c.text for c in chunks]))
 
     for mode in ("dense", "bm25"):

@@ -11,8 +11,8 @@ from ingest.pipeline import Ingestor
 from rag.index import Index
 from rag.settings import Settings
 from tests.conftest import make_settings
-from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
 from tests.integration.test_crash_safety import rag_json
+from tests.unit.ingest.test_bad_inputs import assert_consistent, long_pdf
 
 SENTENCE = "Die Erstattung der Reisekosten erfolgt innerhalb von dreißig Tagen nach Antrag. "
 
@@ -22,7 +22,7 @@ def test_limits_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_MAX_PAGES", "40")
     monkeypatch.setenv("RAG_MAX_CHUNKS_PER_FILE", "7")
     s = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert (s.max_file_mb, s.max_pages, s.max_chunks_per_file) == (3, 40, 7)
+    assert (s.limits.max_file_mb, s.limits.max_pages, s.limits.max_chunks_per_file) == (3, 40, 7)
 
 
 def test_each_limit_fails_only_its_file(tmp_path: Path, embedder) -> None:  # noqa: ANN001
@@ -51,7 +51,7 @@ def test_each_limit_fails_only_its_file(tmp_path: Path, embedder) -> None:  # no
     assert_consistent(index)
 
     # Raising a limit lets the same file in.
-    roomy = settings.model_copy(update={"max_chunks_per_file": 1000})
+    roomy = settings.override(max_chunks_per_file=1000)
     again = Ingestor(roomy, index).run([docs / "viele_abschnitte.txt"])
     assert again.ok and again.results[0].chunks > 3
 

@@ -38,13 +38,13 @@ def settings_of(index) -> Settings:  # noqa: ANN001
 
 
 def test_extractive_backend_answers_with_citations(corpus_index) -> None:  # noqa: ANN001
-    settings = settings_of(corpus_index).model_copy(update={"llm_backend": "extractive"})
+    settings = settings_of(corpus_index).override(llm_backend="extractive")
     a = answer_question(QUESTION["question"], index=corpus_index, settings=settings)
     assert a.backend == "extractive"
     assert a.answerable and a.citations
     assert QUESTION["doc"] in {c.source for c in a.citations}
     assert set(a.to_json()) == {"answer", "answerable", "citations"}
-    assert a.retrieved and len(a.retrieved) <= settings.top_k
+    assert a.retrieved and len(a.retrieved) <= settings.retrieval.top_k
 
 
 def test_generated_answer_is_checked_against_the_prompt_sources(
@@ -81,7 +81,7 @@ def test_stream_yields_pieces_then_the_answer(corpus_index, model_dir: Path) -> 
 
 
 def test_follow_up_is_rewritten_before_retrieval(corpus_index) -> None:  # noqa: ANN001
-    settings = settings_of(corpus_index).model_copy(update={"llm_backend": "extractive"})
+    settings = settings_of(corpus_index).override(llm_backend="extractive")
     history = [{"role": "user", "content": QUESTION["question"]},
                {"role": "assistant", "content": "Zehn Arbeitstage [1]."}]
     p = prepare("Und wer genehmigt das?", index=corpus_index, settings=settings,

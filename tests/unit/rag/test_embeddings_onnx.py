@@ -30,7 +30,7 @@ def both() -> tuple[OnnxEmbedder, object]:
 
 def test_onnx_is_the_cpu_default_with_the_same_model_id(both) -> None:  # noqa: ANN001
     onnx, torch = both
-    assert base_settings().embedding_backend == "onnx"
+    assert base_settings().embedding.backend == "onnx"
     assert onnx.model_id == torch.model_id == MODEL_ID
     assert (onnx.dimension, onnx.max_tokens) == (torch.dimension, torch.max_tokens)
 

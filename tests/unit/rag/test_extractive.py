@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from rag.extractive import answer_extractively, missing_key_numbers
+from rag.components.llm.extractive import answer_extractively, missing_key_numbers
 from rag.index import Index
 from rag.settings import REFUSAL
 from tests.conftest import load_qa
 
 
 def _ask(index: Index, question: str):  # noqa: ANN202
-    hits = index.search(question, index.settings.top_k)
+    hits = index.search(question, index.settings.retrieval.top_k)
     return answer_extractively(question, hits, index.embedder,
-                               threshold=index.settings.answer_threshold)
+                               threshold=index.settings.answering.threshold)
 
 
 def test_direct_questions_quote_the_gold_page(corpus_index: Index) -> None:

@@ -6,15 +6,10 @@ import numpy as np
 import pytest
 
 from rag.components.store import make_filter
-from rag.fusion import (
-    Candidate,
-    FusionParams,
-    collapse_duplicates,
-    fuse,
-    hybrid_search,
-    mmr,
-)
 from rag.index import Index
+from rag.retrieval.hybrid import Candidate, fuse
+from rag.retrieval.postprocess import collapse_duplicates, mmr
+from rag.settings import FusionSettings as FusionParams
 from rag.types import Chunk, SearchHit
 from tests.conftest import load_qa
 
@@ -108,7 +103,7 @@ def test_mmr_pushes_near_copies_down() -> None:
 
 
 def test_hybrid_is_the_default_and_finds_gold_pages(corpus_index: Index) -> None:
-    assert corpus_index.settings.retrieval_mode == "hybrid"
+    assert corpus_index.settings.retrieval.mode == "hybrid"
     rows = [r for r in load_qa() if r.get("doc")]
     found = 0
     for r in rows:
@@ -124,19 +119,20 @@ def test_hybrid_is_the_default_and_finds_gold_pages(corpus_index: Index) -> None
 def test_hybrid_respects_filters_and_k(corpus_index: Index) -> None:
     row = next(r for r in load_qa() if r.get("doc") == "arbeitsvertrag.pdf")
     other = "reisekostenrichtlinie.pdf"
-    hits = hybrid_search(corpus_index, row["question"], 4, filters=make_filter([other]))
+    hits = corpus_index.search(row["question"], 4, filters=make_filter([other]), mode="hybrid")
     assert hits and len(hits) <= 4
     assert {h.chunk.source for h in hits} == {other}
-    pages = hybrid_search(corpus_index, row["question"], 5, filters=make_filter(None, (2, 3)))
+    pages = corpus_index.search(row["question"], 5, filters=make_filter(None, (2, 3)),
+                                 mode="hybrid")
     assert pages
     assert all(h.chunk.page_end >= 2 and h.chunk.page_start <= 3 for h in pages)
 
 
 def test_hybrid_returns_only_live_chunks(corpus_index: Index) -> None:
     row = next(r for r in load_qa() if r.get("doc"))
-    assert hybrid_search(corpus_index, row["question"], 5, live=set()) == []
+    assert corpus_index.retriever.run(row["question"], 5, mode="hybrid", live=set()) == []
     live = set(corpus_index.live_prefixes().values())
-    hits = hybrid_search(corpus_index, row["question"], 5, live=live)
+    hits = corpus_index.retriever.run(row["question"], 5, mode="hybrid", live=live)
     assert hits and all(h.chunk.version_prefix in live for h in hits)
 
 

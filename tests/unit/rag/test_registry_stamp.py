@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.fusion import Candidate, FusionParams, fuse, hybrid_search
-from rag.index import Index, RegistryStamp
+from rag.index import Index
+from rag.locking import RegistryStamp
+from rag.retrieval import Retriever
+from rag.retrieval.hybrid import Candidate, fuse
 from tests.conftest import make_settings
 from tests.unit.rag.test_keyword import TEXTS, _write_doc
 
@@ -94,7 +96,9 @@ def test_server_mode_always_reads_the_registry(tmp_path: Path, embedder: object)
 def test_keyword_candidates_get_their_real_cosine(corpus_index: Index) -> None:
     """Hybrid scores equal fusion with both scores known for every candidate."""
     # Few dense candidates, so that several keyword candidates lack a cosine of their own.
-    idx, p = corpus_index, FusionParams(dense_candidates=5, keyword_candidates=20)
+    idx = corpus_index
+    settings = idx.settings.override(fusion_dense_candidates=5, fusion_keyword_candidates=20)
+    p = settings.retrieval.fusion
     query = "Wie viele Tage Erholungsurlaub stehen mir zu?"
     qvec = np.asarray(idx.embedder.embed_queries([query])[0], dtype=np.float32)
     ids = idx.store.chunk_ids()
@@ -107,7 +111,8 @@ def test_keyword_candidates_get_their_real_cosine(corpus_index: Index) -> None:
     expected = dict(fuse([Candidate(c, cos[c], s) for c, s in zip(cands, kw.get(cands),
                                                                     strict=True)], p))
     assert set(cands) - set(dense_top)
-    hits = hybrid_search(idx, query, 5, params=p)
+    retriever = Retriever(idx.store, idx.embedder, lambda: idx.keyword, settings)
+    hits = retriever.run(query, 5, mode="hybrid")
     assert hits
     for h in hits:
         assert h.score == pytest.approx(expected[h.chunk.chunk_id], abs=1e-5)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.components.reranker import Reranker, RerankerError
-from rag.fusion import rerank_if_enabled
+from rag.retrieval.rerank import rerank_if_enabled
 from rag.settings import Settings
 from rag.types import Chunk, SearchHit
 
@@ -135,7 +135,7 @@ def test_only_the_top_n_are_reranked(tiny_model: Path) -> None:
 def test_settings_switch_reranking_on_and_off(tiny_model: Path) -> None:
     hits = hits_for(TEXTS)
     off = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert off.reranker_model == ""
+    assert off.retrieval.reranker_model == ""
     assert rerank_if_enabled(off, "kündigung", hits) == hits
     on = Settings(_env_file=None, reranker_model=str(tiny_model))  # type: ignore[call-arg]
     assert rerank_if_enabled(on, "kündigung", hits)[0].chunk.text == TEXTS[3]

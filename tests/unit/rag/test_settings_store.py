@@ -27,9 +27,9 @@ def test_env_prefix_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("RAG_STORE_DIR", str(tmp_path / "s"))
     monkeypatch.setenv("RAG_TOP_K", "9")  # env beats .env
     s = Settings()
-    assert s.top_k == 9
-    assert s.collection == "aus-env"
-    assert s.store_dir == tmp_path / "s"
+    assert s.retrieval.top_k == 9
+    assert s.store.collection == "aus-env"
+    assert s.store.dir == tmp_path / "s"
 
 
 def test_settings_validation() -> None:

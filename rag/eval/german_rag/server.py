@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from rag.eval.german_rag_scoring import ScoreRequest
+from rag.eval.german_rag.scoring import ScoreRequest
 
 MODES = ("echo", "prompt_logprobs")
 

@@ -2,7 +2,7 @@
 
 Strings and rendering rules are copied from lighteval 0.13
 (``lighteval.tasks.multilingual.tasks.german_rag`` and its prompt manager); the parity test
-checks them against lighteval itself. See ../shared/spec/german_rag_eval.md.
+checks them against lighteval itself.
 """
 
 from __future__ import annotations

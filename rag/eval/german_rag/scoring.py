@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.eval.german_rag_tasks import split_trailing_whitespace
+from rag.eval.german_rag.tasks import split_trailing_whitespace
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from rag.eval.german_rag_scoring import TaskResult, average
-from rag.eval.german_rag_tasks import TASKS
+from rag.eval.german_rag.scoring import TaskResult, average
+from rag.eval.german_rag.tasks import TASKS
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -76,7 +76,7 @@ def save_details(results: Sequence[TaskResult], path: str | Path) -> None:
 
 def quality_page_file(settings: Settings) -> Path:
     """Where ``rag eval german-rag --save`` writes and the app's quality page reads."""
-    return settings.store_dir / "german_rag_eval.json"
+    return settings.store.dir / "german_rag_eval.json"
 
 
 def save_for_quality_page(results: Sequence[TaskResult], args: Any) -> Path:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.sentences import split_sentences
 from rag.components.embeddings.base import Embedder, at_query_time
 from rag.settings import REFUSAL
+from rag.text.sentences import split_sentences
 from rag.types import Answer, Citation, SearchHit
 
 MAX_PASSAGES = 4

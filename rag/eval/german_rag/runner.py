@@ -1,6 +1,6 @@
 """``rag eval german-rag``: Ger-RAG-eval, computed exactly like lighteval 0.13.
 
-Usage and the figures: docs/german_rag_eval.md. The rules: ../shared/spec/german_rag_eval.md.
+Usage and the figures: docs/german_rag_eval.md; the rules: lighteval's german_rag_eval tasks.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rag.eval.german_rag_openai import ServerError
-from rag.eval.german_rag_report import (
+from rag.eval.german_rag.report import (
     results_json,
     results_table,
     save_details,
     save_for_quality_page,
 )
-from rag.eval.german_rag_scoring import RowResult, ScoreRequest, TaskResult, build_request
-from rag.eval.german_rag_tasks import (
+from rag.eval.german_rag.scoring import RowResult, ScoreRequest, TaskResult, build_request
+from rag.eval.german_rag.server import ServerError
+from rag.eval.german_rag.tasks import (
     ALL_TASKS,
     TASKS,
     DataError,
@@ -101,7 +101,7 @@ def _make_scorer(args: argparse.Namespace) -> tuple[Scorer, Any]:
             raise DataError("--backend openai braucht --base-url (z. B. http://localhost:8000/v1)")
         from transformers import AutoTokenizer
 
-        from rag.eval.german_rag_openai import OpenAIScorer
+        from rag.eval.german_rag.server import OpenAIScorer
 
         tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or args.model)
         scorer = OpenAIScorer(
@@ -114,7 +114,7 @@ def _make_scorer(args: argparse.Namespace) -> tuple[Scorer, Any]:
         )
         return scorer, tokenizer
     from rag.components.llm.hf_loading import load_causal_lm
-    from rag.eval.german_rag_hf import TransformersScorer
+    from rag.eval.german_rag.hf import TransformersScorer
 
     model, tokenizer = load_causal_lm(args.model, dtype=args.dtype, device=args.device)
     scorer = TransformersScorer(

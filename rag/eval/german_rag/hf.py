@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.eval.german_rag_scoring import ModelInput, ScoreRequest, plan_sequences
+from rag.eval.german_rag.scoring import ModelInput, ScoreRequest, plan_sequences
 
 # Bytes of logits (kept positions x vocab) one batch may hold; bounds memory with big vocabs.
 LOGITS_BUDGET_BYTES = 1 << 30

@@ -1,0 +1,1 @@
+"""Text helpers shared by ingest and answering: sentence splitting, document ids."""
