@@ -8,25 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from rag.citations import to_answer
 from rag.components.llm.base import LLM
 from rag.components.llm.extractive_backend import ExtractiveBackend
+from rag.components.llm.factory import Backend, make_llm
 from rag.conversation import HistoryItem, condense_question
 from rag.prompt import Prompt, build_prompt
+from rag.retrieval.base import Searchable
 from rag.settings import REFUSAL, Settings
 from rag.types import Answer, SearchHit
-
-if TYPE_CHECKING:
-    from rag.components.llm.factory import Backend
-
-
-class Searchable(Protocol):
-    """What answering needs from rag.index.Index."""
-
-    def search(self, query: str, k: int | None = None, *, filters: Any = None
-               ) -> list[SearchHit]: ...
 
 
 @dataclass
@@ -42,8 +34,6 @@ class Prepared:
 
 def _backend(settings: Settings, llm: Backend | None, index: Searchable) -> Backend:
     if llm is None:
-        from rag.components.llm.factory import make_llm
-
         llm = make_llm(settings, embedder=getattr(index, "embedder", None))
     if isinstance(llm, ExtractiveBackend) and getattr(index, "embedder", None) is not None:
         llm.use_embedder(index.embedder)  # type: ignore[attr-defined]

@@ -153,6 +153,12 @@ class LimitsSettings(_Section):
     max_chunks_per_file: int = Field(20000, alias="max_chunks_per_file")
 
 
+class UISettings(_Section):
+    max_top_k: int = Field(20, ge=1, alias="ui_max_top_k")  # the sidebar slider's end
+    # Passages shown under "Vielleicht hilfreich" beside a refusal.
+    maybe_helpful: int = Field(3, ge=0, alias="ui_maybe_helpful")
+
+
 SECTIONS: dict[str, type[_Section]] = {
     "store": StoreSettings,
     "embedding": EmbeddingSettings,
@@ -161,6 +167,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "answering": AnsweringSettings,
     "llm": LLMSettings,
     "limits": LimitsSettings,
+    "ui": UISettings,
 }
 
 
@@ -236,6 +243,7 @@ class Settings(BaseSettings):
     answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from rag.settings import get_settings
 from rag.text.ids import doc_id_for
 from rag.types import Answer, SearchHit
 from ui.page_preview import render_page_preview
@@ -19,7 +20,6 @@ from ui.safe_text import answer_html, md_escape, passage_html, quotes_for
 if TYPE_CHECKING:
     from rag.index import Index
 
-MAYBE_HELPFUL = 3
 REFUSAL_TITLE = "Keine belegbare Antwort in den Dokumenten"
 
 
@@ -69,7 +69,7 @@ def render_refusal(answer: Answer, index: Index | None, *, key: str) -> None:
 
 
 def render_retrieved(answer: Answer, index: Index | None, *, key: str, title: str) -> None:
-    hits: list[SearchHit] = list(answer.retrieved[:MAYBE_HELPFUL])
+    hits: list[SearchHit] = list(answer.retrieved[: get_settings().ui.maybe_helpful])
     if not hits:
         return
     st.markdown(f"**{title}**")

@@ -17,7 +17,6 @@ BACKEND_NAMES = {
     "openai": "Sprachmodell-Server (OpenAI-kompatibel)",
     "extractive": "Extraktiv (zitiert passende Sätze, ohne Sprachmodell)",
 }
-MAX_TOP_K = 20
 
 
 def render(settings: Settings, embedding_name: str | None) -> None:
@@ -40,7 +39,8 @@ def render(settings: Settings, embedding_name: str | None) -> None:
         # so the widgets keep their identity; the session's choice lives in their state.
         base = state.base_settings()
         top_k = st.slider(
-            "Anzahl Passagen (top-k)", min_value=1, max_value=max(MAX_TOP_K, base.retrieval.top_k),
+            "Anzahl Passagen (top-k)", min_value=1,
+            max_value=max(base.ui.max_top_k, base.retrieval.top_k),
             value=base.retrieval.top_k, key="quelle_top_k",
             help="Wie viele Textstellen für eine Antwort gesucht werden.",
         )

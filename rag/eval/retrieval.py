@@ -32,6 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from ingest.pipeline import Ingestor, expand_paths
+from rag.components.store import DocumentRecord
+from rag.eval.qa_check import is_gold, load_gold
+from rag.index import Index
 from rag.settings import Settings, get_settings
 from rag.types import Chunk, SearchHit
 
@@ -213,8 +217,6 @@ def index_passages(
     cache_dir: Path | None = None,
 ) -> dict:
     """Write passages as the chunks of one document; returns passage id -> chunk id."""
-    from rag.components.store import DocumentRecord
-
     digest = hashlib.sha1("\n".join(p for p, _, _ in passages).encode()).hexdigest()
     prefix = f"{_DPR_DOC}:{digest[:12]}"
     chunks = [
@@ -264,9 +266,6 @@ def _dpr_setup(index: Any, rows: list[dict[str, Any]], args: argparse.Namespace)
 
 
 def _qa_setup(index: Any, args: argparse.Namespace) -> tuple:
-    from ingest.pipeline import Ingestor, expand_paths
-    from rag.eval.qa_check import is_gold, load_gold
-
     items, _skipped = load_gold(_open_text(args.dataset))
     items = sample(items, args.limit, args.seed)
     # The corpus is every document next to the gold file, minus its own README.
@@ -313,8 +312,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = _rows(path)
         with tempfile.TemporaryDirectory(prefix="quelle-eval-") as tmp:
-            from rag.index import Index
-
             index = Index(scratch_settings(Path(tmp), args.mode))
             if is_dpr(rows):
                 queries, passages = _dpr_setup(index, rows, args)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from rag.types import version_prefix
+from rag.types import SearchHit, version_prefix
 
 Mode = Literal["dense", "bm25", "hybrid"]
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 Ranked = list[tuple[str, float]]  # (chunk_id, score), best first; higher is better
+
+
+@runtime_checkable
+class Searchable(Protocol):
+    """What answering and the LangChain retriever need: :meth:`rag.index.Index.search`."""
+
+    def search(self, query: str, k: int | None = None, *, filters: Any = None,
+               mode: Mode | None = None) -> list[SearchHit]: ...
 
 
 def pool_size(k: int) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -11,16 +11,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from rag.components.store import Filter
-from rag.retrieval.base import Mode
+from rag.retrieval.base import Mode, Searchable
 from rag.types import SearchHit
-
-
-@runtime_checkable
-class Searchable(Protocol):
-    """What the retriever needs: :meth:`rag.index.Index.search`."""
-
-    def search(self, query: str, k: int | None = None, *, filters: Filter | None = None,
-               mode: Mode | None = None) -> list[SearchHit]: ...
 
 
 def hit_to_document(hit: SearchHit) -> Document:

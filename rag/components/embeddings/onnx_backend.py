@@ -2,7 +2,7 @@
 
 Same model, same vectors (fp32: max abs difference ~1e-6 to torch), but much less per-call
 overhead: on 2 cores a single query embeds in ~17 ms instead of ~45 ms, and ingest runs
-faster too. Figures: benchmarks/README.md.
+faster too. Figures: benchmarks/RESULTS.md.
 
 With ``passage_file`` (the int8 copy from ``onnx_int8_path``) passages are embedded by the
 int8 model, one text per run and one single-threaded run per core, and queries by the fp32

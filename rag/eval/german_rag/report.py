@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from rag.eval.german_rag.scoring import TaskResult, average
 from rag.eval.german_rag.tasks import TASKS
+from rag.settings import get_settings
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -81,10 +83,6 @@ def quality_page_file(settings: Settings) -> Path:
 
 def save_for_quality_page(results: Sequence[TaskResult], args: Any) -> Path:
     """Write the result where the app's quality page looks (the store folder), atomically."""
-    from datetime import UTC, datetime
-
-    from rag.settings import get_settings
-
     path = quality_page_file(get_settings())
     path.parent.mkdir(parents=True, exist_ok=True)
     data = results_json(results)

@@ -30,6 +30,7 @@ from rag.eval.german_rag.tasks import (
     make_example,
     render,
 )
+from rag.settings import SYSTEM_PROMPT_DE
 
 
 class Scorer(Protocol):
@@ -89,8 +90,6 @@ def parse_tasks(text: str) -> list[str]:
 
 def _system_prompt(args: argparse.Namespace) -> str | None:
     if getattr(args, "quelle_system_prompt", False):
-        from rag.settings import SYSTEM_PROMPT_DE
-
         return SYSTEM_PROMPT_DE
     return args.system_prompt
 
