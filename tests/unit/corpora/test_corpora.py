@@ -33,12 +33,18 @@ EXPECTED_PAGES = {
     "arbeitsvertrag.pdf": 5,
     "bedienungsanleitung_waermepumpe.pdf": 5,
     "gebuehrenordnung_stadtbibliothek.pdf": 4,
+    "hausordnung_nebenkosten.pdf": 4,
+    "satzung_kanuverein.pdf": 4,
+    "reisekostenrichtlinie_brandauer.pdf": 4,
 }
 HEADERS = {
     "reisekostenrichtlinie.pdf": "Hallberg Feinwerktechnik GmbH – Reisekostenrichtlinie 2026",
     "arbeitsvertrag.pdf": "Sonnenfeld Logistik GmbH – Arbeitsvertrag",
     "bedienungsanleitung_waermepumpe.pdf": "Kühnlein Haustechnik – Bedienungsanleitung Aerovia",
     "gebuehrenordnung_stadtbibliothek.pdf": "Stadt Falkenried – Satzung über die Benutzung",
+    "hausordnung_nebenkosten.pdf": "Wohnanlage Lindenhof Kesselbach – Hausordnung",
+    "satzung_kanuverein.pdf": "Kanu- und Wassersportverein Talbrück e. V. – Satzung",
+    "reisekostenrichtlinie_brandauer.pdf": "Brandauer Messtechnik GmbH – Reisekostenrichtlinie 2026",
 }
 # plain-text documents count as a single page (page 1)
 TEXT_DOCS = {"it_kurzinfo.md": 1}
