@@ -116,10 +116,15 @@ class RetrievalSettings(_Section):
 
 
 class AnsweringSettings(_Section):
-    # Extractive answers below this sentence score (cosine, e5) are refused. Calibrated on
-    # corpora/qa.jsonl with benchmarks/calibrate_refusal.py (benchmarks/RESULTS.md).
-    threshold: float = Field(0.845, alias="answer_threshold")
+    # Refuse when the answerability model's probability is below this; None = the threshold
+    # fitted with the model (benchmarks/fit_answer_model.py, figures in benchmarks/RESULTS.md).
+    threshold: float | None = Field(None, ge=0.0, le=1.0, alias="answer_threshold")
     max_sentences: int = Field(3, alias="answer_max_sentences")
+    # Passages whose sentences the extractive answer chooses from (more than top_k: a
+    # paraphrased question often finds its passage only further down).
+    passages: int = Field(10, ge=1, alias="answer_passages")
+    # The app marks an answer as weakly supported below this confidence (every backend).
+    weak_below: float = Field(0.5, ge=0.0, le=1.0, alias="answer_weak_below")
 
 
 class LLMSettings(_Section):

@@ -120,10 +120,14 @@ class Answer:
     retrieved: list[SearchHit] = field(default_factory=list)
     unknown_markers: list[int] = field(default_factory=list)
     backend: str = ""
+    # How well the retrieved passages support an answer, 0..1 (the answerability model,
+    # rag/components/llm/answerability.py); None where it was not assessed.
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "answer": self.answer,
             "answerable": self.answerable,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
             "citations": [c.to_json() for c in self.citations],
         }

@@ -43,6 +43,10 @@ def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
         render_refusal(answer, index, key=key)
         return
     st.html(answer_html(answer.answer))
+    if answer.confidence is not None and answer.confidence < get_settings().answering.weak_below:
+        st.warning(f"Schwach belegt (Konfidenz {answer.confidence:.0%}): Die gefundenen "
+                   "Passagen stützen diese Antwort nur teilweise – bitte an der Quelle prüfen.",
+                   icon=":material/help:")
     if answer.unknown_markers:
         shown = ", ".join(f"[{n}]" for n in answer.unknown_markers)
         st.caption(f"Hinweis: Verweise auf nicht vorhandene Quellen wurden entfernt: "

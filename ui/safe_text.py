@@ -21,6 +21,7 @@ PASSAGE_STYLE = (
     "padding: 0.5rem 0.75rem; border-left: 3px solid #c9c9c9; background: rgba(0,0,0,0.02);"
 )
 ANSWER_STYLE = "white-space: pre-wrap; line-height: 1.6; font-size: 1rem;"
+_BOLD = re.compile(r"\*\*([^*\n]+?)\*\*")
 MARK_STYLE = "background: #ffe58a; color: inherit; padding: 0 0.1em; border-radius: 2px;"
 
 
@@ -80,11 +81,12 @@ def quotes_for(answer: str, n: int) -> list[str]:
     for m in pattern.finditer(answer):
         numbers = {int(x) for x in re.findall(r"\d+", m.group(2))}
         if n in numbers:
-            out.append(m.group(1))
+            out.append(m.group(1).replace("**", ""))  # bold answer spans are ours
     return out
 
 
 def answer_html(text: str, *, cursor: bool = False) -> str:
     """An answer (which may quote documents) as escaped HTML; ``cursor`` while streaming."""
-    body = html.escape(text) + ("▌" if cursor else "")
+    # The answer span of an extractive quote is marked **…**: bold, on escaped text only.
+    body = _BOLD.sub(r"<strong>\1</strong>", html.escape(text)) + ("▌" if cursor else "")
     return f'<div class="quelle-answer" style="{ANSWER_STYLE}">{body}</div>'

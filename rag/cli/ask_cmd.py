@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    default=None, help="Antwort-Backend (Standard: RAG_LLM_BACKEND)")
     p.add_argument("--stream", action="store_true", help="Antwort Wort für Wort ausgeben")
     p.add_argument("--json", action="store_true",
-                   help='JSON {"answer","answerable","citations"} ausgeben')
+                   help='JSON {"answer","answerable","confidence","citations"} ausgeben')
     p.add_argument("--show-prompt", action="store_true",
                    help="den fertigen Prompt (mit Chat-Template) zeigen, ohne zu generieren")
     p.set_defaults(func=run)
@@ -32,6 +32,10 @@ def format_sources(answer: Answer) -> str:
         found = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
         return ("Hinweis: Das Modell hat keine Quelle zitiert. Gefundene Passagen:\n"
                 + "\n".join(found))
+    if not answer.answerable and answer.retrieved:
+        # A refusal still points to the closest passages, marked as such.
+        near = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        return "Vielleicht hilfreich:\n" + "\n".join(near)
     return ""
 
 
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                   f"Quellen, {len(prepared.prompt.dropped)} passten nicht.", file=sys.stderr)
             return 0
         answer: Answer | None = None
-        for item in stream_prepared(prepared):
+        for item in stream_prepared(prepared, index):
             if isinstance(item, Answer):
                 answer = item
             elif args.stream and not args.json:

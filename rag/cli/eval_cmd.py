@@ -9,6 +9,8 @@ import importlib
 _EVALS = {
     "retrieval": ("rag.eval.retrieval", "rag.eval.retrieval_args",
                   "Retrieval-Qualität messen (R@k, MRR, nDCG)"),
+    "answers": ("rag.eval.answers", "rag.eval.answers_args",
+                "Antwortqualität messen (Gold-Antwort enthalten, Ablehnungen)"),
     "german-rag": ("rag.eval.german_rag.runner", "rag.eval.german_rag.args",
                    "Ger-RAG-eval (lighteval german_rag_eval) ausführen"),
 }

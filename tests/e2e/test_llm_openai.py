@@ -509,5 +509,5 @@ def test_answer_question_through_the_server(llamacpp_url: str) -> None:
                              settings=settings)
     assert answer.backend == f"openai:smollm2@{llamacpp_url}"
     assert answer.answer and answer.retrieved == hits
-    assert set(answer.to_json()) == {"answer", "answerable", "citations"}
+    assert set(answer.to_json()) == {"answer", "answerable", "confidence", "citations"}
     assert all(c.source == "urlaub.pdf" for c in answer.citations)

@@ -1,71 +1,33 @@
-"""Extractive answers: quote the sentences of the top passages that best answer the question.
+"""Extractive answers: quote the sentence that answers, or refuse.
 
-No LLM needed. Sentences are scored with the same embedding model as retrieval (query vs.
-passage prompt); below a calibrated threshold Quelle refuses instead of guessing.
+No LLM needed. The sentences of the retrieved passages are ranked by a small logistic model
+(sentence_ranker.py: similarity, rare-term overlap, expected answer type, headings, passage
+rank, which document the question names); a second model decides from the question-level
+evidence whether the passages answer the question at all. Below its fitted threshold Quelle
+refuses with the exact refusal sentence. The answer span (amount, date, name) is set in bold
+inside the quote.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 
-import numpy as np
-
-from rag.components.embeddings.base import Embedder, at_query_time
+from rag.components.embeddings.base import Embedder
+from rag.components.keyword.analyzer import fold
+from rag.components.llm.answer_types import answer_spans
+from rag.components.llm.sentence_ranker import (
+    AnswerModel,
+    Candidate,
+    Ranked,
+    answerability,
+    content_terms,
+    load_model,
+    rank,
+)
 from rag.settings import REFUSAL
-from rag.text.sentences import split_sentences
 from rag.types import Answer, Citation, SearchHit
 
-MAX_PASSAGES = 4
-_MIN_WORDS = 4
-# Numbers and codes in a question ("LW 12", "E17", "2027") must occur in the passages:
-# e5 scores a question about model LW 12 as close to a passage about LW 9 as a real match.
-_KEY_NUMBER = re.compile(r"\b[A-Za-zÄÖÜäöü]{0,3}\d+[A-Za-z]?\b")
-_NO_LETTERS = re.compile(r"^[\W\d_]+$")
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    hit_rank: int
-    start: int
-    text: str
-    score: float
-
-
-def candidate_sentences(hits: list[SearchHit]) -> list[tuple[int, int, str]]:
-    """(hit rank, offset in chunk, sentence) for the sentences worth quoting."""
-    out = []
-    for rank, hit in enumerate(hits[:MAX_PASSAGES]):
-        text = hit.chunk.text
-        for start, end in split_sentences(text):
-            sent = " ".join(text[start:end].split())
-            if len(sent.split()) < _MIN_WORDS or _NO_LETTERS.match(sent):
-                continue
-            out.append((rank, start, sent))
-    return out
-
-
-def score_sentences(
-    question: str, hits: list[SearchHit], embedder: Embedder
-) -> list[ScoredSentence]:
-    cands = candidate_sentences(hits)
-    if not cands:
-        return []
-    embedder = at_query_time(embedder)
-    q = embedder.embed_queries([question])[0]
-    vecs = embedder.embed_documents([s for _, _, s in cands])
-    scores = vecs @ q
-    ranked = [ScoredSentence(r, st, s, float(sc))
-              for (r, st, s), sc in zip(cands, scores, strict=True)]
-    # Best first; among equals the better-ranked passage wins.
-    return sorted(ranked, key=lambda x: (-x.score, x.hit_rank))
-
-
-def missing_key_numbers(question: str, hits: list[SearchHit]) -> list[str]:
-    """Numbers/codes of the question that none of the top passages contains."""
-    text = " ".join(h.chunk.text for h in hits[:MAX_PASSAGES]).casefold()
-    words = set(re.findall(r"\w+", text))
-    return [n for n in _KEY_NUMBER.findall(question) if n.casefold() not in words]
+MISSING_NUMBER_CONFIDENCE = 0.05
 
 
 def answer_extractively(
@@ -73,36 +35,80 @@ def answer_extractively(
     hits: list[SearchHit],
     embedder: Embedder,
     *,
-    threshold: float,
     max_sentences: int = 3,
-    margin: float = 0.04,
+    threshold: float | None = None,
+    model: AnswerModel | None = None,
+    doc_heads: Mapping[str, str] | None = None,
 ) -> Answer:
-    scored = score_sentences(question, hits, embedder)
-    if not scored or scored[0].score < threshold or missing_key_numbers(question, hits):
-        return Answer(REFUSAL, False, [], retrieved=list(hits), backend="extractive")
-    best = scored[0].score
-    chosen = [s for s in scored if s.score >= max(threshold, best - margin)][:max_sentences]
-    # Quote in reading order: by passage rank, then position in the passage.
-    chosen.sort(key=lambda s: (s.hit_rank, s.start))
+    """The quoted answer (answering sentence first) or the refusal; ``threshold`` overrides
+    the model's fitted refusal threshold (a probability, 0..1)."""
+    model = model or load_model()
+    ranked = rank(question, hits, embedder, model, doc_heads)
+    confidence = answerability(ranked, model)
+    if ranked.evidence.get("numbers_missing"):
+        # A number or code of the question ("LW 12", "E17") that no passage contains: e5
+        # rates a passage about the LW 9 as close as a real match, so this rule decides.
+        confidence = min(confidence, MISSING_NUMBER_CONFIDENCE)
+    limit = model.threshold if threshold is None else threshold
+    if not ranked.candidates or confidence < limit:
+        return Answer(REFUSAL, False, [], retrieved=list(hits), backend="extractive",
+                      confidence=confidence)
+    chosen = _chosen(ranked, model, max_sentences)
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
-    for s in chosen:
-        hit = hits[s.hit_rank]
-        if s.hit_rank not in numbers:
-            numbers[s.hit_rank] = len(numbers) + 1
+    for c in chosen:
+        hit = c.hit
+        if c.hit_rank not in numbers:
+            numbers[c.hit_rank] = len(numbers) + 1
             citations.append(Citation(
-                n=numbers[s.hit_rank], source=hit.chunk.source,
-                page=hit.chunk.page_of(s.start), text=hit.chunk.text,
-                chunk_id=hit.chunk.chunk_id, quote=s.text,
+                n=numbers[c.hit_rank], source=hit.chunk.source,
+                page=hit.chunk.page_of(c.start), text=hit.chunk.text,
+                chunk_id=hit.chunk.chunk_id, quote=c.text,
             ))
         # Quoted and attributed: document text is shown as a source, never as our own words.
-        parts.append(f"„{s.text}“ [{numbers[s.hit_rank]}]")
+        parts.append(f"„{emphasise(c.text, ranked)}“ [{numbers[c.hit_rank]}]")
     answer = "Laut den Dokumenten: " + " ".join(parts)
-    return Answer(answer, True, citations, retrieved=list(hits), backend="extractive")
+    return Answer(answer, True, citations, retrieved=list(hits), backend="extractive",
+                  confidence=confidence)
 
 
-def best_sentence_score(question: str, hits: list[SearchHit], embedder: Embedder) -> float:
-    """For threshold calibration (benchmarks/calibrate_refusal.py)."""
-    scored = score_sentences(question, hits, embedder)
-    return scored[0].score if scored else float(np.nan)
+def support(question: str, hits: list[SearchHit], embedder: Embedder,
+            doc_heads: Mapping[str, str] | None = None,
+            model: AnswerModel | None = None) -> float:
+    """P(the passages answer the question): the confidence of any backend's answer."""
+    model = model or load_model()
+    ranked = rank(question, hits, embedder, model, doc_heads)
+    confidence = answerability(ranked, model)
+    if ranked.evidence.get("numbers_missing"):
+        confidence = min(confidence, MISSING_NUMBER_CONFIDENCE)
+    return confidence
+
+
+def _chosen(ranked: Ranked, model: AnswerModel, max_sentences: int) -> list[Candidate]:
+    """The best sentence, then the few that are nearly as likely (best first)."""
+    best = float(ranked.probs[0])
+    out = [ranked.candidates[0]]
+    for c, p in zip(ranked.candidates[1:], ranked.probs[1:], strict=True):
+        if len(out) >= max_sentences or p < model.second_sentence * best:
+            break
+        out.append(c)
+    return out
+
+
+def emphasise(sentence: str, ranked: Ranked) -> str:
+    """``sentence`` with its answer span in bold (``**28 Euro**``): a span of the expected
+    type that the question does not already contain, nearest to the question's terms."""
+    asked = fold(ranked.question)
+    spans = [(a, b) for a, b in answer_spans(sentence, ranked.qtype)
+             if fold(sentence[a:b]) not in asked]
+    if not spans:
+        return sentence
+    low = sentence.casefold()
+    anchors = [i for t in content_terms(ranked.question) if (i := low.find(t)) >= 0]
+
+    def distance(span: tuple[int, int]) -> int:
+        return min((abs(span[0] - a) for a in anchors), default=span[0])
+
+    a, b = min(spans, key=distance)
+    return f"{sentence[:a]}**{sentence[a:b]}**{sentence[b:]}"

@@ -7,6 +7,7 @@ orchestration (rag/answering.py) asks for ``answer(question, hits)`` and gets th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rag.components.llm.extractive import answer_extractively
@@ -36,11 +37,13 @@ class ExtractiveBackend:
         if self._embedder is None:
             self._embedder = embedder
 
-    def answer(self, question: str, hits: list[SearchHit]) -> Answer:
+    def answer(self, question: str, hits: list[SearchHit],
+               doc_heads: Mapping[str, str] | None = None) -> Answer:
         result = answer_extractively(
             question, hits, self.embedder(),
             threshold=self.settings.answering.threshold,
             max_sentences=self.settings.answering.max_sentences,
+            doc_heads=doc_heads,
         )
         result.backend = self.name
         result.retrieved = list(hits)

@@ -49,7 +49,8 @@ def test_cli_contract(tmp_path: Path) -> None:
     assert row["doc"] in {h["source"] for h in hits}
 
     ans = json.loads(rag(["ask", row["question"], "--json"], store).stdout)
-    assert set(ans) == {"answer", "answerable", "citations"}
+    assert set(ans) == {"answer", "answerable", "confidence", "citations"}
+    assert 0.0 <= ans["confidence"] <= 1.0
     if ans["answerable"]:
         assert set(ans["citations"][0]) == {"n", "source", "page", "text"}
 

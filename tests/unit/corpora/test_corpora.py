@@ -44,7 +44,8 @@ HEADERS = {
     "gebuehrenordnung_stadtbibliothek.pdf": "Stadt Falkenried – Satzung über die Benutzung",
     "hausordnung_nebenkosten.pdf": "Wohnanlage Lindenhof Kesselbach – Hausordnung",
     "satzung_kanuverein.pdf": "Kanu- und Wassersportverein Talbrück e. V. – Satzung",
-    "reisekostenrichtlinie_brandauer.pdf": "Brandauer Messtechnik GmbH – Reisekostenrichtlinie 2026",
+    "reisekostenrichtlinie_brandauer.pdf":
+        "Brandauer Messtechnik GmbH – Reisekostenrichtlinie 2026",
 }
 # plain-text documents count as a single page (page 1)
 TEXT_DOCS = {"it_kurzinfo.md": 1}

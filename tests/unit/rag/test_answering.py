@@ -43,7 +43,8 @@ def test_extractive_backend_answers_with_citations(corpus_index) -> None:  # noq
     assert a.backend == "extractive"
     assert a.answerable and a.citations
     assert QUESTION["doc"] in {c.source for c in a.citations}
-    assert set(a.to_json()) == {"answer", "answerable", "citations"}
+    assert set(a.to_json()) == {"answer", "answerable", "confidence", "citations"}
+    assert 0.0 <= a.to_json()["confidence"] <= 1.0
     assert a.retrieved and len(a.retrieved) <= settings.retrieval.top_k
 
 
@@ -65,7 +66,9 @@ def test_refusal_has_no_citations(corpus_index, model_dir: Path) -> None:  # noq
     llm = saying(model_dir, REFUSAL)
     a = answer_question("Wie heißt der Hund des Hausmeisters?", index=corpus_index,
                         settings=settings_of(corpus_index), llm=llm)
-    assert a.to_json() == {"answer": REFUSAL, "answerable": False, "citations": []}
+    assert a.to_json() | {"confidence": None} == {"answer": REFUSAL, "answerable": False,
+                                                  "confidence": None, "citations": []}
+    assert 0.0 <= a.confidence <= 1.0  # the evidence, assessed for a generating backend too
     assert a.retrieved  # what was searched is still there for the UI
 
 
@@ -107,7 +110,8 @@ def test_empty_store_refuses_without_asking_the_model(tmp_path: Path, embedder) 
     settings = make_settings(tmp_path, llm_backend="extractive")
     a = answer_question("Wie lang ist die Kündigungsfrist?", index=Index(settings, embedder),
                         settings=settings)
-    assert a.to_json() == {"answer": REFUSAL, "answerable": False, "citations": []}
+    assert a.to_json() == {"answer": REFUSAL, "answerable": False, "confidence": 0.0,
+                           "citations": []}
 
 
 def test_base_settings_default_backend_is_extractive_without_gpu_or_server() -> None:

@@ -87,11 +87,12 @@ def test_ordinary_answers_are_not_refusals() -> None:
 
 def test_to_answer_shapes_the_foundation_json() -> None:
     a = to_answer(REFUSAL, SOURCES, retrieved=SOURCES, backend="openai:x")
-    assert a.to_json() == {"answer": REFUSAL, "answerable": False, "citations": []}
+    assert a.to_json() == {"answer": REFUSAL, "answerable": False, "confidence": None,
+                           "citations": []}
     assert a.retrieved == SOURCES and a.backend == "openai:x"
     b = to_answer("Es sind 30 Tage [2].", SOURCES, retrieved=SOURCES, backend="t")
     assert b.to_json() == {
-        "answer": "Es sind 30 Tage [2].", "answerable": True,
+        "answer": "Es sind 30 Tage [2].", "answerable": True, "confidence": None,
         "citations": [{"n": 2, "source": "urlaub.pdf", "page": 1,
                        "text": "Der Urlaubsanspruch beträgt 30 Tage."}],
     }

@@ -1,0 +1,181 @@
+"""Fit the extractive answerer's models on the ``fit`` part of corpora/qa.jsonl.
+
+    python benchmarks/fit_answer_model.py [--out rag/components/llm/sentence_model.json]
+
+Ingests the corpus into a scratch store and, for every ``fit`` question, retrieves the
+passages as ``rag ask`` does and computes the features of their sentences
+(rag/components/llm/sentence_ranker.py). Two logistic regressions are fitted:
+
+* the sentence ranker: label 1 for a sentence that holds the gold answer text;
+* the answerability model: label 1 for an answerable question, 0 for an unanswerable one,
+  on question-level evidence (best sentence probability, similarity, coverage of the
+  question's rare terms, expected answer type present, numbers of the question missing).
+
+The refusal threshold is the highest one that refuses at most 5 % of the answerable ``fit``
+questions. The ``test`` part is never read here; `rag eval answers --split test` reports on
+it. The fitted file is versioned with the code (``version``) and small enough to review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rag.answering import document_heads  # noqa: E402
+from rag.components.llm import sentence_ranker as sr  # noqa: E402
+from rag.eval.answers import load_rows, normalise, scratch_index  # noqa: E402
+
+VERSION = 1
+MAX_REFUSED_ANSWERABLE = 0.05
+L2 = 1.0
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...],
+                 l2: float = L2) -> sr.LinearModel:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    pos = max(y.mean(), 1e-6)
+    w_pos, w_neg = 0.5 / pos, 0.5 / max(1 - pos, 1e-6)  # balanced classes
+    sample_w = np.where(y > 0, w_pos, w_neg)
+
+    def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = p[:-1], p[-1]
+        s = z @ w + b
+        prob = 1 / (1 + np.exp(-s))
+        eps = 1e-12
+        ll = -(sample_w * (y * np.log(prob + eps) + (1 - y) * np.log(1 - prob + eps))).sum()
+        g = sample_w * (prob - y)
+        grad = np.concatenate([z.T @ g + l2 * w, [g.sum()]])
+        return ll + 0.5 * l2 * float(w @ w), grad
+
+    res = minimize(loss, np.zeros(z.shape[1] + 1), jac=True, method="L-BFGS-B")
+    return sr.LinearModel(names, mean, scale, res.x[:-1], float(res.x[-1]))
+
+
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, ...],
+                 l2: float = L2) -> sr.LinearModel:
+    """Conditional logit: per question, softmax over its sentences; maximise the
+    probability of the sentences that hold the answer."""
+    x_all = np.concatenate([x for x, _ in groups])
+    mean = x_all.mean(axis=0)
+    scale = x_all.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    zs = [((x - mean) / scale, y.astype(bool)) for x, y in groups]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.5 * l2 * float(w @ w), l2 * w
+        for z, pos in zs:
+            s = z @ w
+            s = s - s.max()
+            e = np.exp(s)
+            p_all = e / e.sum()
+            p_pos = e[pos] / e[pos].sum()
+            total -= float(np.log(e[pos].sum() / e.sum()))
+            grad = grad + z.T @ p_all - z[pos].T @ p_pos
+        return total, grad
+
+    res = minimize(loss, np.zeros(x_all.shape[1]), jac=True, method="L-BFGS-B")
+    return sr.LinearModel(names, mean, scale, res.x, 0.0)
+
+
+def sentence_label(gold: str, sentence: str) -> int:
+    g, s = normalise(gold), normalise(sentence)
+    return int(g in s or (len(s) >= 25 and s in g))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dataset", type=Path, default=REPO / "corpora" / "qa.jsonl")
+    ap.add_argument("--out", type=Path, default=sr.MODEL_FILE)
+    ap.add_argument("--features-cache", type=Path, default=None,
+                    help="pickle of the computed features: reused if present (for model work)")
+    args = ap.parse_args()
+    rows = load_rows(args.dataset.read_text("utf-8").splitlines(), "fit")
+    if args.features_cache and args.features_cache.exists():
+        per_question = pickle.loads(args.features_cache.read_bytes())
+    else:
+        per_question = compute_features(args.dataset, rows)
+        if args.features_cache:
+            args.features_cache.write_bytes(pickle.dumps(per_question))
+    return fit(per_question, rows, args)
+
+
+def compute_features(dataset: Path, rows: list[dict]) -> list[tuple]:
+    with tempfile.TemporaryDirectory(prefix="quelle-fit-") as tmp:
+        index = scratch_index(dataset, Path(tmp))
+        k = index.settings.answering.passages
+        per_question = []
+        for r in rows:
+            hits = index.search(r["question"], k)
+            heads = document_heads(index, hits)
+            cands = sr.candidates(hits)
+            feats, evidence = sr.featurize(r["question"], cands, hits, index.embedder, heads)
+            labels = np.array([sentence_label(r["answer"], c.text) if r.get("doc") else 0
+                               for c in cands])
+            per_question.append((r, [c.text for c in cands], feats, evidence, labels))
+    return per_question
+
+
+def fit(per_question: list[tuple], rows: list[dict], args: argparse.Namespace) -> int:
+    # 1. the sentence ranker, on answerable questions whose answer is among the candidates
+    groups = [(f, y) for r, c, f, e, y in per_question if r.get("doc") and len(c) and y.any()]
+    answerable_n = sum(1 for r, *_ in per_question if r.get("doc"))
+    print(f"answer among the candidates: {len(groups)} of {answerable_n} answerable questions")
+    sentence = fit_listwise(groups, sr.FEATURES)
+
+    # 2. question-level evidence with the fitted ranker, then the answerability model
+    ev_x, ev_y, top_ok = [], [], []
+    for r, cands, feats, evidence, labels in per_question:
+        ev = dict(evidence)
+        if len(cands):
+            probs = sr.softmax(sentence.score(feats))
+            order = np.argsort(-probs, kind="stable")
+            sr.add_top_evidence(ev, feats[order], probs[order], sr.expected_type(r["question"]))
+            top_ok.append(bool(labels[order[0]]) if r.get("doc") else None)
+        else:
+            top_ok.append(False if r.get("doc") else None)
+        ev_x.append([ev[f] for f in sr.ANSWERABILITY_FEATURES])
+        ev_y.append(1.0 if r.get("doc") else 0.0)
+    ex, ey = np.array(ev_x), np.array(ev_y)
+    answerable = fit_logistic(ex, ey, sr.ANSWERABILITY_FEATURES)
+    conf = answerable.prob(ex)
+    answerable_conf = np.sort(conf[ey == 1])
+    cut = int(np.floor(MAX_REFUSED_ANSWERABLE * len(answerable_conf)))
+    threshold = float(answerable_conf[cut]) - 1e-6 if len(answerable_conf) else 0.5
+    refused_unans = float((conf[ey == 0] < threshold).mean()) if (ey == 0).any() else 0.0
+    ok = [t for t in top_ok if t is not None]
+    model = {
+        "version": VERSION,
+        "fitted_on": f"{args.dataset.name} split=fit ({len(rows)} questions)",
+        "sentence": sentence.to_json(),
+        "answerable": answerable.to_json(),
+        "threshold": round(threshold, 6),
+        "second_sentence": 0.6,
+    }
+    args.out.write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"fit: {len(rows)} questions, {sum(len(c) for _, c, *_ in per_question)} sentences")
+    print(f"best sentence holds the gold answer (answerable): {np.mean(ok):.3f}")
+    print(f"threshold {threshold:.3f}: refuses {refused_unans:.3f} of unanswerable, "
+          f"{(conf[ey == 1] < threshold).mean():.3f} of answerable (fit part)")
+    for name, w in zip(sr.FEATURES, sentence.weights, strict=True):
+        print(f"  sentence  {name:14s} {w:+.3f}")
+    for name, w in zip(sr.ANSWERABILITY_FEATURES, answerable.weights, strict=True):
+        print(f"  answer    {name:14s} {w:+.3f}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

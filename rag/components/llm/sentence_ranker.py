@@ -1,0 +1,332 @@
+"""Sentence selection as a ranking problem: candidate sentences of the retrieved passages,
+a few inspectable features each, and a logistic model fitted on data we own.
+
+Features (``FEATURES``; all computed from the question and the retrieved passages only):
+
+* ``cos``, ``cos_gap``: e5 similarity to the question, and its distance to the best one;
+* ``rare_overlap``: the question's content terms found in the sentence, weighted by how rare
+  they are *among the candidate sentences* (a company name in every sentence weighs nothing);
+* ``type_match`` / ``type_missing``: the question asks for an amount, date, duration, person,
+  place or code (answer_types) and the sentence holds one / holds none; ``type_new``: one
+  that the question does not already contain ("8 Stunden" in "mehr als 8 Stunden?");
+* ``heading``, ``short``, ``repeated``, ``doc_start``: titles, headings, running headers,
+  table headers without values and a document's opening lines (parties, address) are
+  penalised;
+* ``rank``, ``passage_score``: where the passage came in the search;
+* ``doc_named``, ``doc_other``: the question names terms of this sentence's document / of
+  another retrieved document only (two near-identical policies of two companies).
+
+The model file (``sentence_model.json`` beside this module) holds the weights, the feature
+scaling and the answerability model; ``benchmarks/fit_answer_model.py`` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.components.embeddings.base import Embedder, at_query_time
+from rag.components.keyword.analyzer import GermanAnalyzer, fold
+from rag.components.llm.answer_types import (
+    AnswerType,
+    answer_spans,
+    expected_type,
+    has_any_value,
+)
+from rag.text.sentences import split_sentences
+from rag.types import SearchHit
+
+MODEL_FILE = Path(__file__).with_name("sentence_model.json")
+_MIN_WORDS = 3
+_NO_LETTERS = re.compile(r"^[\W\d_]+$")
+_END = re.compile(r"[.!?…:;)\"“”]$")
+
+FEATURES = (
+    "cos", "cos_gap", "rare_overlap", "type_match", "type_missing", "heading", "short",
+    "repeated", "rank", "passage_score", "doc_named", "doc_other", "has_value", "type_new",
+    "doc_start",
+)
+# Question-level features of the answerability model.
+ANSWERABILITY_FEATURES = (
+    "best_prob", "best_cos", "coverage", "rare_missing", "type_found", "numbers_missing",
+    "prob_margin", "top_overlap", "top_type_new",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence (or table row: a line) of a retrieved passage."""
+
+    hit_rank: int
+    start: int  # offset in the chunk text
+    end: int
+    text: str  # whitespace-folded
+    hit: SearchHit
+
+
+@dataclass
+class Ranked:
+    """Candidates with features and probabilities, best first, plus question evidence."""
+
+    question: str
+    qtype: AnswerType
+    candidates: list[Candidate]
+    features: np.ndarray  # (n, len(FEATURES))
+    probs: np.ndarray  # P(sentence holds the answer)
+    evidence: dict[str, float] = field(default_factory=dict)  # ANSWERABILITY_FEATURES
+
+
+def candidates(hits: Sequence[SearchHit]) -> list[Candidate]:
+    """The sentences worth quoting; a sentence quoted twice (overlapping chunks) once."""
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for rank, hit in enumerate(hits):
+        text = hit.chunk.text
+        for start, end in split_sentences(text):
+            sent = " ".join(text[start:end].split())
+            if len(sent.split()) < _MIN_WORDS or _NO_LETTERS.match(sent):
+                continue
+            key = sent.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(rank, start, end, sent, hit))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> GermanAnalyzer:
+    return GermanAnalyzer()
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words of a question (question and command words dropped)."""
+    an = _analyzer()
+    return list(dict.fromkeys(an.stems(an.query_tokens(text))))
+
+
+def _terms(text: str) -> set[str]:
+    an = _analyzer()
+    return set(an.stems(an.tokens(text)))
+
+
+def _matches(term: str, terms: set[str], folded: str) -> bool:
+    """A question term in a text: the same stem, or (compounds) a long part of a word."""
+    return term in terms or (len(term) >= 5 and term in folded)
+
+
+_KEY_NUMBER = re.compile(r"\b[A-Za-zÄÖÜäöü]{0,3}\d+[A-Za-z]?\b")
+
+
+def missing_key_numbers(question: str, passages: Sequence[str]) -> list[str]:
+    """Numbers/codes of the question ("LW 12", "E17", "2027") that no passage contains."""
+    words = set(re.findall(r"\w+", " ".join(passages).casefold()))
+    return [n for n in _KEY_NUMBER.findall(question) if n.casefold() not in words]
+
+
+def _heading_like(c: Candidate) -> bool:
+    words = c.text.split()
+    if _END.search(c.text):
+        return False
+    # A line without final punctuation: a title, heading or table header unless it holds
+    # a value (a table row "Tagegeld | 28 Euro" stays a candidate).
+    return len(words) <= 12 and not has_any_value(c.text)
+
+
+def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHit],
+              embedder: Embedder, doc_heads: Mapping[str, str] | None = None,
+              ) -> tuple[np.ndarray, dict[str, float]]:
+    """The feature matrix of ``cands`` and the question-level evidence."""
+    qtype = expected_type(question)
+    n = len(cands)
+    feats = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    passages = [h.chunk.text for h in hits]
+    evidence = dict.fromkeys(ANSWERABILITY_FEATURES, 0.0)
+    evidence["numbers_missing"] = float(bool(missing_key_numbers(question, passages)))
+    qterms = content_terms(question)
+    sent_terms = [_terms(c.text) for c in cands]
+    sent_folded = [fold(c.text) for c in cands]
+    # Terms that name a document (its title line, its file name) say which document, not
+    # which sentence: they count for doc_named only.
+    titles = [h.chunk.source.replace("_", " ").replace(".", " ") for h in hits]
+    titles += [head.split("\n", 1)[0] for head in (doc_heads or {}).values()]
+    title_terms, title_folded = _terms(" ".join(titles)), fold(" ".join(titles))
+    name_terms = {t for t in qterms if _matches(t, title_terms, title_folded)}
+    # Rarity within the candidates: a term in every sentence carries no weight.
+    idf = {}
+    for t in qterms:
+        df = sum(_matches(t, s, f) for s, f in zip(sent_terms, sent_folded, strict=True))
+        idf[t] = math.log((n + 1) / (df + 0.5)) if n else 0.0
+    all_text = " ".join(passages)
+    all_terms, all_folded = _terms(all_text), fold(all_text)
+    present = [t for t in qterms if _matches(t, all_terms, all_folded)]
+    evidence["coverage"] = len(present) / len(qterms) if qterms else 1.0
+    # Rare = not a word every document of this kind has; weight by idf among candidates.
+    weight = {t: max(idf.get(t, 0.0), 0.0) for t in qterms}
+    total = sum(weight.values())
+    missing_w = sum(w for t, w in weight.items() if t not in present)
+    evidence["rare_missing"] = missing_w / total if total > 0 else 0.0
+    if not n:
+        return feats, evidence
+
+    # Which documents the question names: terms found in some but not all retrieved docs.
+    docs: dict[str, str] = {}
+    for h in hits:
+        docs[h.chunk.doc_id] = docs.get(h.chunk.doc_id, "") + " " + h.chunk.text
+    for doc_id, head in (doc_heads or {}).items():
+        if doc_id in docs:
+            docs[doc_id] += " " + head
+    for h in hits:
+        docs[h.chunk.doc_id] += " " + h.chunk.source.replace("_", " ").replace(".", " ")
+    doc_terms = {d: (_terms(t), fold(t)) for d, t in docs.items()}
+    naming = {t for t in qterms
+              if 0 < sum(_matches(t, s, f) for s, f in doc_terms.values()) < len(doc_terms)}
+
+    qfolded = fold(question)
+    emb = at_query_time(embedder)
+    q = emb.embed_queries([question])[0]
+    cos = emb.embed_documents([c.text for c in cands]) @ q
+    top_score = max((h.score for h in hits), default=1.0) or 1.0
+    for i, c in enumerate(cands):
+        terms, folded = sent_terms[i], sent_folded[i]
+        matched = sum(idf[t] for t in qterms if t not in name_terms
+                      and _matches(t, terms, folded) and idf[t] > 0)
+        possible = sum(v for t, v in idf.items() if v > 0 and t not in name_terms)
+        spans = answer_spans(c.text, qtype)
+        typed = qtype not in ("yesno", "other")
+        dterms, dfold = doc_terms[c.hit.chunk.doc_id]
+        named_here = sum(_matches(t, dterms, dfold) for t in naming)
+        feats[i] = (
+            float(cos[i]),
+            0.0,  # cos_gap, below
+            matched / possible if possible > 0 else 0.0,
+            float(typed and bool(spans)),
+            float(typed and not spans),
+            float(_heading_like(c)),
+            float(len(c.text.split()) < 6),
+            float(_repeated(c, hits)),
+            1.0 / (1 + c.hit_rank),
+            c.hit.score / top_score,
+            named_here / len(naming) if naming else 0.0,
+            (len(naming) - named_here) / len(naming) if naming else 0.0,
+            float(has_any_value(c.text)),
+            float(any(fold(c.text[a:b]) not in qfolded for a, b in spans)),
+            float(c.hit.chunk.chunk_index == 0 and c.start < 300),
+        )
+    feats[:, 1] = feats[:, 0] - feats[:, 0].max()
+    evidence["best_cos"] = float(feats[:, 0].max())
+    return feats, evidence
+
+
+def _repeated(c: Candidate, hits: Sequence[SearchHit]) -> bool:
+    """The same line stands on several pages (a running header the cleanup kept)."""
+    key = c.text.casefold()
+    pages = {(h.chunk.doc_id, h.chunk.page_start) for h in hits
+             if key in " ".join(h.chunk.text.split()).casefold()}
+    return len(pages) > 1
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Logistic regression over standardised features."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.score(x)))
+
+    def to_json(self) -> dict[str, object]:
+        return {"features": list(self.names), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "weights": self.weights.round(6).tolist(),
+                "bias": round(float(self.bias), 6)}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, object]) -> LinearModel:
+        names = tuple(d["features"])  # type: ignore[arg-type]
+        return cls(names, np.asarray(d["mean"], float), np.asarray(d["scale"], float),
+                   np.asarray(d["weights"], float), float(d["bias"]))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The shipped model file: sentence ranker, answerability model and its threshold."""
+
+    version: int
+    sentence: LinearModel
+    answerable: LinearModel
+    threshold: float  # answerability probability below which the answer is refused
+    second_sentence: float  # a further sentence is quoted if its prob >= this x the best
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> AnswerModel:
+        d = json.loads(path.read_text("utf-8"))
+        if d.get("sentence", {}).get("features") != list(FEATURES) or \
+                d.get("answerable", {}).get("features") != list(ANSWERABILITY_FEATURES):
+            raise ValueError(f"{path.name}: features do not match this version of Quelle")
+        return cls(int(d["version"]), LinearModel.from_json(d["sentence"]),
+                   LinearModel.from_json(d["answerable"]), float(d["threshold"]),
+                   float(d["second_sentence"]))
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    if not len(scores):
+        return scores
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_FILE) -> AnswerModel:
+    return AnswerModel.load(path)
+
+
+def rank(question: str, hits: Sequence[SearchHit], embedder: Embedder,
+         model: AnswerModel, doc_heads: Mapping[str, str] | None = None) -> Ranked:
+    """Candidates of ``hits`` ordered by the model, with the question's evidence filled in."""
+    cands = candidates(hits)
+    feats, evidence = featurize(question, cands, hits, embedder, doc_heads)
+    # The ranker is a conditional logit: a softmax over the question's candidates.
+    probs = softmax(model.sentence.score(feats)) if len(cands) else np.zeros(0)
+    order = np.argsort(-probs, kind="stable")
+    cands = [cands[i] for i in order]
+    feats, probs = feats[order], probs[order]
+    qtype = expected_type(question)
+    add_top_evidence(evidence, feats, probs, qtype)
+    return Ranked(question, qtype, cands, feats, probs, evidence)
+
+
+def add_top_evidence(evidence: dict[str, float], feats: np.ndarray, probs: np.ndarray,
+                     qtype: AnswerType) -> None:
+    """Evidence from the best candidate (``feats``/``probs`` sorted best first)."""
+    if not len(probs):
+        return
+    col = {name: i for i, name in enumerate(FEATURES)}
+    evidence["best_prob"] = float(probs[0])
+    evidence["prob_margin"] = float(probs[0] - (probs[1] if len(probs) > 1 else 0.0))
+    untyped = qtype in ("yesno", "other")
+    evidence["type_found"] = float(untyped or bool(feats[0, col["type_match"]]))
+    evidence["top_overlap"] = float(feats[0, col["rare_overlap"]])
+    evidence["top_type_new"] = float(untyped or bool(feats[0, col["type_new"]]))
+
+
+def answerability(ranked: Ranked, model: AnswerModel) -> float:
+    """P(the passages answer the question), from the question-level evidence."""
+    if not ranked.candidates:
+        return 0.0
+    x = np.array([[ranked.evidence[f] for f in ANSWERABILITY_FEATURES]])
+    return float(model.answerable.prob(x)[0])
+
