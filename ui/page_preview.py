@@ -1,38 +1,53 @@
-"""Show and download the cited page: PDF pages rendered to PNG with pypdfium2."""
+"""Show and download the cited page: PDF pages rendered to PNG with pypdfium2.
+
+When the page is shown for a citation, the quoted sentences are marked on it
+(ui.pdf_highlight); the PNG download delivers the same, marked page.
+"""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
 
-RENDER_SCALE = 1.5  # 108 dpi: readable on screen, small enough to send quickly
+from ui.pdf_highlight import RENDER_SCALE, HighlightedPage, render_highlighted
 
 
 @st.cache_data(max_entries=64, show_spinner="Seite wird gerendert …")
-def render_pdf_page(path: str, page: int, mtime_ns: int) -> bytes:
-    """PNG bytes of 1-based ``page`` of the PDF at ``path`` (``mtime_ns`` busts the cache)."""
-    import pypdfium2 as pdfium
+def render_pdf_page(path: str, page: int, mtime_ns: int,
+                    quotes: tuple[str, ...] = ()) -> HighlightedPage:
+    """1-based ``page`` of the PDF at ``path`` as PNG, ``quotes`` marked on it.
 
-    pdf = pdfium.PdfDocument(path)
-    try:
-        if not 1 <= page <= len(pdf):
-            raise ValueError(f"Seite {page} gibt es nicht (das PDF hat {len(pdf)} Seiten).")
-        bitmap = pdf[page - 1].render(scale=RENDER_SCALE)
-        buf = io.BytesIO()
-        bitmap.to_pil().save(buf, format="PNG")
-        return buf.getvalue()
-    finally:
-        pdf.close()
+    ``mtime_ns`` busts the cache when the file changes; the quotes are part of the key.
+    """
+    return render_highlighted(path, page, quotes, RENDER_SCALE)
 
 
-def page_png(path: Path, page: int) -> bytes:
-    return render_pdf_page(str(path), page, path.stat().st_mtime_ns)
+def page_png(path: Path, page: int, quotes: Sequence[str] = ()) -> HighlightedPage:
+    return render_pdf_page(str(path), page, path.stat().st_mtime_ns,
+                           tuple(q for q in quotes if q and q.strip()))
 
 
-def render_page_preview(path: Path | None, source: str, page: int, *, key: str) -> None:
-    """A toggle that shows the page as an image, plus downloads of the page and the file."""
+def highlight_caption(shown: HighlightedPage, page: int) -> str:
+    """What the caption under "Seite anzeigen" says about the quotes (fixed text only)."""
+    if not shown.found:
+        return "Zitat auf dieser Seite nicht gefunden."
+    parts = {h.part for h in shown.hits if h.boxes}
+    note = ""
+    if "start" in parts:
+        note = f" Es geht auf Seite {page + 1} weiter."
+    elif "end" in parts:
+        note = f" Es beginnt auf Seite {page - 1}."
+    return "Zitat auf der Seite markiert." + note
+
+
+def render_page_preview(path: Path | None, source: str, page: int, *, key: str,
+                        quotes: Sequence[str] = ()) -> None:
+    """A toggle that shows the page as an image, plus downloads of the page and the file.
+
+    ``quotes`` (the cited sentences) are highlighted on the shown and downloaded page.
+    """
     if path is None or not path.is_file():
         st.caption("Die Originaldatei liegt nicht mehr im Speicher; keine Vorschau möglich.")
         return
@@ -51,14 +66,17 @@ def render_page_preview(path: Path | None, source: str, page: int, *, key: str) 
     if not is_pdf:
         return
     try:
-        png = page_png(path, page) if show else None
+        shown = page_png(path, page, quotes) if show else None
     except Exception as exc:  # a damaged PDF must not break the answer view
         st.caption(f"Vorschau nicht möglich: {type(exc).__name__}")
         return
     cols[2].download_button(
         f"Seite {page} als PNG",
-        data=(lambda: png) if png is not None else (lambda: page_png(path, page)),
+        data=(lambda: shown.png) if shown is not None
+        else (lambda: page_png(path, page, quotes).png),
         file_name=f"{stem}-seite-{page}.png", mime="image/png", key=f"{key}-png",
     )
-    if png is not None:
-        st.image(png)
+    if shown is not None:
+        if any(q and q.strip() for q in quotes):
+            st.caption(highlight_caption(shown, page))
+        st.image(shown.png)

@@ -186,6 +186,67 @@ def attack_pdf(path: Path) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def _yellow(rgb: tuple[int, ...]) -> bool:
+    """A highlighted background pixel (ui.pdf_highlight.HIGHLIGHT_RGB, anti-aliasing aside)."""
+    r, g, b = rgb[:3]
+    return r >= 235 and 205 <= g <= 245 and 110 <= b <= 170
+
+
+def check_highlight(context, server: Server, img, pdf: Path, page_no: int,  # noqa: ANN001
+                    answer: str) -> None:
+    """The image the browser shows has the highlight where the quote stands on the page.
+
+    The expected place comes from ui.pdf_highlight for the same PDF, page and quotes (the
+    sentences the answer quotes with [1]); the image bytes are fetched from the server.
+    """
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from ui.pdf_highlight import RENDER_SCALE, find_quotes, to_pixels
+    from ui.safe_text import quotes_for
+
+    quotes = quotes_for(answer, 1)
+    assert quotes, answer
+    hits = find_quotes(pdf, page_no, quotes)
+    assert hits and all(h.boxes for h in hits), (page_no, quotes)
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page_box = doc[page_no - 1].get_cropbox()
+        width = doc[page_no - 1].get_width()
+    finally:
+        doc.close()
+    expected = [to_pixels(b, page_box, RENDER_SCALE) for h in hits for b in h.boxes]
+
+    src = img.get_attribute("src")
+    assert src, "the page image has no src"
+    response = context.request.get(src if src.startswith("http") else server.url + src)
+    assert response.ok, response.status
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "page-highlight.png").write_bytes(response.body())
+    image = Image.open(io.BytesIO(response.body())).convert("RGB")
+    assert abs(image.size[0] - width * RENDER_SCALE) <= 1, image.size
+    assert img.evaluate("el => el.naturalWidth") == image.size[0]
+
+    def near(x: int, y: int, margin: int) -> bool:
+        return any(x0 - margin <= x <= x1 + margin and y0 - margin <= y <= y1 + margin
+                   for x0, y0, x1, y1 in expected)
+
+    pixels = image.load()
+    yellow_in = yellow_out = 0
+    for y in range(image.size[1]):
+        for x in range(image.size[0]):
+            if _yellow(pixels[x, y]):
+                if near(x, y, 4):
+                    yellow_in += 1
+                else:
+                    yellow_out += 1
+    area = sum((x1 - x0 + 1) * (y1 - y0 + 1) for x0, y0, x1, y1 in expected)
+    print(f"highlight: {yellow_in} px in {len(expected)} line boxes ({area} px), "
+          f"{yellow_out} px elsewhere")
+    assert yellow_in > 0.5 * area, (yellow_in, area)
+    assert yellow_out <= 0.02 * yellow_in, (yellow_out, yellow_in)
+
+
 def gold_row() -> dict:
     rows = [json.loads(line) for line in (CORPORA / "qa.jsonl").read_text("utf-8").splitlines()
             if line.strip()]
@@ -260,6 +321,13 @@ def _scenario(page, context, server: Server, row: dict, tmp_path: Path) -> None:
     img.wait_for(timeout=STEP_TIMEOUT_MS)
     wait_idle(page)
     assert page.evaluate("(el) => el.naturalWidth", img.element_handle()) > 500
+    # The quoted sentence is marked on the page, where it stands.
+    first.get_by_text("Zitat auf der Seite markiert").wait_for(timeout=STEP_TIMEOUT_MS)
+    assert first.get_by_text("Zitat auf der Seite markiert").is_visible()
+    label = first.locator("summary").inner_text()
+    cited = re.search(rf"\[1\] {re.escape(row['doc'])}, Seite (\d+)", label)
+    assert cited, label
+    check_highlight(context, server, img, CORPORA / row["doc"], int(cited.group(1)), answer)
     shot(page, "chat-page-preview", full_page=True)
 
     # Quality page: add the other demo documents, run the retrieval check on qa.jsonl.

@@ -202,10 +202,11 @@ def test_document_text_is_shown_literally_and_refusals_offer_passages(app_env: P
     # The file name in the citation label is Markdown-escaped, so it cannot become a link.
     assert md_escape(f"[1] {safe_name}, Seite 1") in [e.label for e in at.expander]
 
-    # The cited page can be shown as an image (rendered with pypdfium2).
+    # The cited page can be shown as an image (rendered with pypdfium2), the quote marked.
     at.toggle(key="msg1-c1-show").set_value(True).run()
     assert not at.exception, at.exception
     assert len(at.get("image")) == 1
+    assert "Zitat auf der Seite markiert." in [plain(c.value) for c in at.caption]
 
     # A question the document cannot answer: a refusal plus the closest passages.
     unanswerable = next(r for r in map(json.loads, (CORPORA / "qa.jsonl").read_text(
