@@ -13,14 +13,13 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from ingest.cleanup import clean_pages
 from ingest.loaders import load_file
 from rag.text.sentences import split_sentences
 from rag.types import CleanText
 from tests.support.paths import CORPORA
+from tests.support.pdfs import make_pdf
 from ui.page_preview import highlight_caption
 from ui.pdf_highlight import (
     HIGHLIGHT_RGB,
@@ -71,21 +70,6 @@ def yellow(rgb: tuple[int, int, int]) -> bool:
     """A highlighted background pixel: HIGHLIGHT_RGB, give or take anti-aliasing."""
     r, g, b = rgb[:3]
     return r >= 235 and 205 <= g <= 245 and 110 <= b <= 170
-
-
-def make_pdf(path: Path, pages: list[list[str]], header: str = "") -> Path:
-    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    for lines in pages:
-        c.setFont("Helvetica", 11)
-        if header:
-            c.drawString(60, 810, header)
-        y = 770
-        for line in lines:
-            c.drawString(60, y, line)
-            y -= 15
-        c.showPage()
-    c.save()
-    return path
 
 
 # ---------------------------------------------------------------------------------------

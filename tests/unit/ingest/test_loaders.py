@@ -33,6 +33,7 @@ from ingest.loaders import (
     looks_multicolumn,
     sanitize_source_name,
 )
+from tests.support.pdfs import make_pdf  # noqa: F401 - other tests import it from here
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PNG_BYTES = (
@@ -40,20 +41,6 @@ PNG_BYTES = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
-
-
-def make_pdf(path: Path, pages: list[list[str]], font: str = "Helvetica") -> Path:
-    """One PDF page per entry; each string is drawn as one line."""
-    c = canvas.Canvas(str(path), pagesize=A4)
-    for lines in pages:
-        c.setFont(font, 11)
-        y = 800
-        for line in lines:
-            c.drawString(60, y, line)
-            y -= 15
-        c.showPage()
-    c.save()
-    return path
 
 
 def page_lines(n: int) -> list[str]:
