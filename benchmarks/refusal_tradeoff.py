@@ -19,21 +19,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rag.eval.answers import Row, tradeoff  # noqa: E402
+
 MODEL = REPO / "rag" / "components" / "llm" / "sentence_model.json"
 W, H, PAD = 720, 420, 60
-
-
-def curve(rows: list[dict], steps: int = 100) -> list[tuple[float, float, float]]:
-    """``(threshold, answered correctly, unanswerable refused)`` for thresholds 0..1."""
-    ans = [r for r in rows if r["answerable"]]
-    una = [r for r in rows if not r["answerable"]]
-    out = []
-    for i in range(steps + 1):
-        t = i / steps
-        good = sum(1 for r in ans if r["confidence"] >= t and r["in_answer"]) / max(len(ans), 1)
-        refused = sum(1 for r in una if r["confidence"] < t) / max(len(una), 1)
-        out.append((t, good, refused))
-    return out
 
 
 def draw(points: list[tuple[float, float, float]], fitted: float, path: Path, title: str) -> None:
@@ -71,10 +62,10 @@ def main() -> int:
     ap.add_argument("--split", choices=("fit", "test"), default="test")
     ap.add_argument("--png", type=Path, default=None)
     args = ap.parse_args()
-    rows = [r for r in json.loads(args.answers.read_text("utf-8"))["rows"]
+    rows = [Row(**r) for r in json.loads(args.answers.read_text("utf-8"))["rows"]
             if r["split"] == args.split and r["confidence"] is not None]
     fitted = float(json.loads(MODEL.read_text("utf-8"))["threshold"])
-    points = curve(rows)
+    points = tradeoff(rows)
     print("| threshold | answered with gold answer | unanswerable refused |")
     print("|---:|---:|---:|")
     for t, good, refused in points[::10]:

@@ -1,4 +1,5 @@
-"""Quality page: retrieval check (R@k, MRR@10) on gold questions and the last Ger-RAG-eval."""
+"""Quality page: retrieval check (R@k, MRR@10) and answer check (gold answer in the answer,
+refusal trade-off) on gold questions, and the last Ger-RAG-eval."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from ingest.pipeline import Ingestor
+from rag.answering import answer_question
+from rag.components.llm.sentence_ranker import load_model
+from rag.eval.answers import Row, load_rows, tradeoff
+from rag.eval.answers import check as check_answer
 from rag.eval.german_rag.report import quality_page_file
 from rag.eval.qa_check import CheckResult, GoldFormatError, GoldItem, load_gold, run_check
 from rag.index import StoreBusyError
@@ -21,6 +26,7 @@ from ui.safe_text import md_escape
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_GOLD = ROOT / "corpora" / "qa.jsonl"
 RESULT_KEY = "quelle-quality-result"
+ANSWERS_KEY = "quelle-quality-answers"
 MODE_NAMES = {"hybrid": "hybrid", "dense": "nur Vektor", "bm25": "nur Stichwort"}
 
 
@@ -34,7 +40,7 @@ def render() -> None:
     st.caption("Findet die Suche zu jeder Gold-Frage die richtige Datei und Seite? "
                "R@k: Anteil der Fragen mit richtigem Treffer unter den ersten k; "
                "MRR@10: mittlerer Kehrwert des Rangs des ersten richtigen Treffers.")
-    items, skipped, label = choose_gold()
+    items, skipped, label, lines = choose_gold()
     if items is not None:
         render_gold_status(items, ctx.settings, ctx.index)
         mode = ctx.settings.retrieval.mode
@@ -46,10 +52,13 @@ def render() -> None:
     if stored is not None:
         render_result(*stored)
     st.divider()
+    render_answer_check(lines, label, ctx)
+    st.divider()
     render_german_rag_eval(ctx.settings)
 
 
-def choose_gold() -> tuple[list[GoldItem] | None, int, str]:
+def choose_gold() -> tuple[list[GoldItem] | None, int, str, list[str]]:
+    """The gold questions, how many were unanswerable, their label and the raw lines."""
     choice = st.radio("Gold-Fragen", ["Demo-Fragen (corpora/qa.jsonl)",
                                        "Eigene Gold-Datei (JSONL) hochladen"],
                       horizontal=True, key="quelle-gold-choice")
@@ -57,20 +66,21 @@ def choose_gold() -> tuple[list[GoldItem] | None, int, str]:
         if choice.startswith("Demo"):
             if not DEMO_GOLD.is_file():
                 st.info("corpora/qa.jsonl liegt nicht vor.")
-                return None, 0, ""
-            items, skipped = load_gold(DEMO_GOLD.read_text(encoding="utf-8").splitlines())
-            return items, skipped, "corpora/qa.jsonl"
+                return None, 0, "", []
+            lines = DEMO_GOLD.read_text(encoding="utf-8").splitlines()
+            items, skipped = load_gold(lines)
+            return items, skipped, "corpora/qa.jsonl", lines
         upload = st.file_uploader(
             "Gold-Datei: eine Zeile je Frage mit question, doc, page (answer, kind optional)",
             type=["jsonl", "json"], key="quelle-gold-upload")
         if upload is None:
-            return None, 0, ""
-        text = upload.getvalue().decode("utf-8-sig")
-        items, skipped = load_gold(text.splitlines())
-        return items, skipped, upload.name
+            return None, 0, "", []
+        lines = upload.getvalue().decode("utf-8-sig").splitlines()
+        items, skipped = load_gold(lines)
+        return items, skipped, upload.name, lines
     except (GoldFormatError, UnicodeDecodeError) as exc:
         st.error(md_escape(f"Gold-Datei ungültig: {exc}"))
-        return None, 0, ""
+        return None, 0, "", []
 
 
 def render_gold_status(items: list[GoldItem], settings: Settings, index: Any) -> None:
@@ -141,6 +151,60 @@ def render_result(label: str, mode: str, result: CheckResult) -> None:
     } for q in result.questions]
     with st.expander("Ergebnis je Frage"):
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def render_answer_check(lines: list[str], label: str, ctx: context.PageContext) -> None:
+    """The extractive answer to every gold question that has an answer text (or is
+    unanswerable), and the refusal trade-off over the threshold."""
+    st.subheader("Antworten und Ablehnen (ohne Sprachmodell)")
+    st.caption("Steht die Gold-Antwort in der extraktiven Antwort, und lehnt Quelle die "
+               "unbeantwortbaren Fragen ab? Jede Frage wird einmal beantwortet; die Kurve "
+               "zeigt, was jede Ablehnungsschwelle daraus machen würde.")
+    rows = [r for r in load_rows(lines) if r.get("question")
+            and (r.get("answer") or not r.get("doc"))]
+    if not rows:
+        st.caption("Die Gold-Datei hat keine Antworttexte (Feld answer).")
+        return
+    if st.button(f"Antwort-Check starten ({len(rows)} Fragen)", key="quelle-run-answers"):
+        st.session_state[ANSWERS_KEY] = (label, answer_check(rows, ctx))
+    stored = st.session_state.get(ANSWERS_KEY)
+    if stored is not None:
+        render_answers(*stored, fitted=ctx.settings.answering.threshold)
+
+
+def answer_check(rows: list[dict[str, Any]], ctx: context.PageContext) -> list[Row]:
+    # Threshold 0: every question gets its best quote and confidence; the curve moves it.
+    settings = ctx.settings.override(llm_backend="extractive", answer_threshold=0.0)
+    view = resources.SessionIndex(ctx.index, ctx.settings.retrieval.mode)  # type: ignore[arg-type]
+    bar = st.progress(0.0, text="Antworten werden gesucht …")
+    results = []
+    for i, row in enumerate(rows, start=1):
+        results.append(check_answer(row, answer_question(row["question"], index=view,
+                                                         settings=settings)))
+        bar.progress(i / len(rows), text=f"{i} von {len(rows)} Fragen")
+    bar.empty()
+    return results
+
+
+def render_answers(label: str, results: list[Row], fitted: float | None) -> None:
+    threshold = fitted if fitted is not None else load_model().threshold
+    points = tradeoff(results)
+    at = min(points, key=lambda p: abs(p[0] - threshold))
+    answerable = sum(r.answerable for r in results)
+    st.markdown(f"**Ergebnis für {md_escape(label)}** ({answerable} beantwortbare, "
+                f"{len(results) - answerable} unbeantwortbare Fragen; Schwelle "
+                f"{threshold:.2f})")
+    st.dataframe(pd.DataFrame([{
+        "Gold-Antwort in der Antwort": f"{at[1]:.1%}",
+        "Unbeantwortbare abgelehnt": f"{at[2]:.1%}",
+    }]), hide_index=True, width="stretch")
+    frame = pd.DataFrame({
+        "Schwelle": [p[0] for p in points],
+        "beantwortet mit Gold-Antwort": [p[1] for p in points],
+        "unbeantwortbare abgelehnt": [p[2] for p in points],
+    })
+    st.line_chart(frame, x="Schwelle", y=["beantwortet mit Gold-Antwort",
+                                          "unbeantwortbare abgelehnt"], height=260)
 
 
 def load_german_rag(settings: Settings) -> dict[str, Any] | None:

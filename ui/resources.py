@@ -113,6 +113,11 @@ class SessionIndex:
     def embedder(self) -> Embedder:
         return self.index.embedder
 
+    @property
+    def store(self) -> Any:
+        """For the document heads the extractive answer reads (rag.answering)."""
+        return self.index.store
+
     def search(self, query: str, k: int | None = None, *, filters: Any = None
                ) -> list[SearchHit]:
         return self.index.search(query, k, filters=filters, mode=self.mode)

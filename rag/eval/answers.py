@@ -115,6 +115,20 @@ def summary(results: Sequence[Row]) -> dict[str, dict[str, float | int]]:
     return out
 
 
+def tradeoff(results: Sequence[Row], steps: int = 100) -> list[tuple[float, float, float]]:
+    """``(threshold, answerable answered with the gold text, unanswerable refused)`` for
+    thresholds 0..1; ``results`` must come from answers given with the threshold at 0."""
+    ans = [r for r in results if r.answerable and r.confidence is not None]
+    una = [r for r in results if not r.answerable and r.confidence is not None]
+    out = []
+    for i in range(steps + 1):
+        t = i / steps
+        good = sum(1 for r in ans if r.confidence >= t and r.in_answer) / max(len(ans), 1)
+        refused = sum(1 for r in una if r.confidence < t) / max(len(una), 1)
+        out.append((t, good, refused))
+    return out
+
+
 def corpus_files(dataset: Path) -> list[Path]:
     """Every document next to the gold file, minus its README."""
     return [p for p in expand_paths([dataset.parent])

@@ -131,6 +131,11 @@ def missing_key_numbers(question: str, passages: Sequence[str]) -> list[str]:
     return [n for n in _KEY_NUMBER.findall(question) if n.casefold() not in words]
 
 
+def _title_like(line: str) -> bool:
+    """A document's first line that is a title, not already a sentence of the text."""
+    return bool(line) and not re.search(r"[.!?]$", line) and len(line.split()) <= 15
+
+
 def _heading_like(c: Candidate) -> bool:
     words = c.text.split()
     if _END.search(c.text):
@@ -156,7 +161,8 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
     # Terms that name a document (its title line, its file name) say which document, not
     # which sentence: they count for doc_named only.
     titles = [h.chunk.source.replace("_", " ").replace(".", " ") for h in hits]
-    titles += [head.split("\n", 1)[0] for head in (doc_heads or {}).values()]
+    titles += [line for head in (doc_heads or {}).values()
+               if _title_like(line := head.split("\n", 1)[0].strip())]
     title_terms, title_folded = _terms(" ".join(titles)), fold(" ".join(titles))
     name_terms = {t for t in qterms if _matches(t, title_terms, title_folded)}
     # Rarity within the candidates: a term in every sentence carries no weight.

@@ -317,6 +317,16 @@ def test_quality_page_runs_gold_file_and_shows_german_rag_eval(app_env: Path) ->
     assert any("1 unbeantwortbare Fragen übersprungen" in t for t in texts(at))
     assert len(at.get("vega_lite_chart")) == 1
 
+    # The answer check: every question answered once, then the refusal trade-off curve.
+    at.button(key="quelle-run-answers").click().run()
+    assert not at.exception, at.exception
+    answers = next(d.value for d in at.dataframe
+                   if "Unbeantwortbare abgelehnt" in list(d.value.columns))
+    assert list(answers.columns) == ["Gold-Antwort in der Antwort", "Unbeantwortbare abgelehnt"]
+    assert answers.iloc[0]["Gold-Antwort in der Antwort"].endswith("%")
+    assert any("3 beantwortbare, 1 unbeantwortbare Fragen" in t for t in texts(at))
+    assert len(at.get("vega_lite_chart")) == 2
+
 
 def test_collection_of_another_embedding_model_offers_reindex(app_env: Path) -> None:
     from rag.components.store.chroma import make_client
