@@ -80,8 +80,11 @@ def _stream(question: str, history: list[dict[str, Any]], ctx: context.PageConte
         llm = resources.backend(settings)
         view = resources.SessionIndex(ctx.index, settings.retrieval.mode)  # type: ignore[arg-type]
         with st.spinner("Suche passende Textstellen …"):
+            # The sidebar's top-k, once the user set it; by default answering chooses, as
+            # `rag ask` does (more passages for the extractive answer than for a prompt).
+            k = settings.retrieval.top_k if "top_k" in state.overrides() else None
             pieces = stream_answer(question, index=view, settings=settings, history=history,
-                                   llm=llm, k=settings.retrieval.top_k)
+                                   llm=llm, k=k)
             first = next(pieces, None)
         for piece in _chain(first, pieces):
             if isinstance(piece, Answer):
