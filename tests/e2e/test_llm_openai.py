@@ -41,6 +41,7 @@ from rag.offline import wheel_member
 from rag.prompt import build_messages, build_prompt
 from rag.settings import Settings
 from tests.support.hits import make_hit
+from tests.support.servers import wait_until_up
 from tests.support.tiny_llm import CACHE_DIR, tiny_llama_dir
 
 MESSAGES = [{"role": "user", "content": "Hallo"}]
@@ -411,17 +412,8 @@ def llamacpp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"llama.cpp server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+        wait_until_up(f"{url}/models", proc, log, "llama.cpp server",
+                      lambda resp: resp.status == 200)
         yield url
     finally:
         proc.terminate()

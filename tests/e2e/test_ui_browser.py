@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import REPO
+from tests.support.servers import wait_until_up
 
 CORPORA = REPO / "corpora"
 ARTIFACTS = REPO / "test-artifacts" / "ui"
@@ -84,17 +84,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                                 start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text('utf-8', 'replace')}")
-            time.sleep(0.5)
+        wait_until_up(f"{url}/_stcore/health", proc, log, "streamlit",
+                      lambda resp: resp.read() == b"ok")
         yield Server(url, store, log)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # its own session: ends streamlit and children
