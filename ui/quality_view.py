@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,7 @@ import streamlit as st
 from ingest.pipeline import Ingestor
 from rag.answering import answer_question
 from rag.components.llm.sentence_ranker import load_model
-from rag.eval.answers import Row, load_rows, tradeoff
-from rag.eval.answers import check as check_answer
+from rag.eval.answers import Row, evaluate, load_rows, tradeoff
 from rag.eval.german_rag.report import quality_page_file
 from rag.eval.qa_check import CheckResult, GoldFormatError, GoldItem, load_gold, run_check
 from rag.index import StoreBusyError
@@ -114,16 +115,22 @@ def render_gold_status(items: list[GoldItem], settings: Settings, index: Any) ->
             st.rerun()
 
 
-def check(items: list[GoldItem], skipped: int, ctx: context.PageContext) -> CheckResult:
-    view = resources.SessionIndex(ctx.index, ctx.settings.retrieval.mode)  # type: ignore[arg-type]
-    bar = st.progress(0.0, text="Suche läuft …")
+@contextmanager
+def question_progress(text: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar counting questions, removed when the run is over."""
+    bar = st.progress(0.0, text=text)
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / total, text=f"{done} von {total} Fragen")
 
-    result = run_check(view, items, skipped=skipped, progress=progress)
+    yield progress
     bar.empty()
-    return result
+
+
+def check(items: list[GoldItem], skipped: int, ctx: context.PageContext) -> CheckResult:
+    view = resources.SessionIndex(ctx.index, ctx.settings.retrieval.mode)  # type: ignore[arg-type]
+    with question_progress("Suche läuft …") as progress:
+        return run_check(view, items, skipped=skipped, progress=progress)
 
 
 def _pct(x: float) -> str:
@@ -176,14 +183,9 @@ def answer_check(rows: list[dict[str, Any]], ctx: context.PageContext) -> list[R
     # Threshold 0: every question gets its best quote and confidence; the curve moves it.
     settings = ctx.settings.override(llm_backend="extractive", answer_threshold=0.0)
     view = resources.SessionIndex(ctx.index, ctx.settings.retrieval.mode)  # type: ignore[arg-type]
-    bar = st.progress(0.0, text="Antworten werden gesucht …")
-    results = []
-    for i, row in enumerate(rows, start=1):
-        results.append(check_answer(row, answer_question(row["question"], index=view,
-                                                         settings=settings)))
-        bar.progress(i / len(rows), text=f"{i} von {len(rows)} Fragen")
-    bar.empty()
-    return results
+    with question_progress("Antworten werden gesucht …") as progress:
+        return evaluate(rows, lambda q: answer_question(q, index=view, settings=settings),
+                        progress)
 
 
 def render_answers(label: str, results: list[Row], fitted: float | None) -> None:

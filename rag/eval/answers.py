@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.pipeline import Ingestor, expand_paths
 from rag.answering import answer_question
+from rag.eval.retrieval import ingest_corpus, scratch_settings
 from rag.index import Index
 from rag.settings import Settings, get_settings
 from rag.types import Answer
@@ -87,8 +87,15 @@ def check(row: dict[str, Any], answer: Answer) -> Row:
     )
 
 
-def evaluate(rows: Sequence[dict[str, Any]], answer: Callable[[str], Answer]) -> list[Row]:
-    return [check(r, answer(r["question"])) for r in rows]
+def evaluate(rows: Sequence[dict[str, Any]], answer: Callable[[str], Answer],
+             progress: Callable[[int, int], None] | None = None) -> list[Row]:
+    """Every row answered and checked; ``progress(done, total)`` after each."""
+    results = []
+    for i, r in enumerate(rows, start=1):
+        results.append(check(r, answer(r["question"])))
+        if progress is not None:
+            progress(i, len(rows))
+    return results
 
 
 def summary(results: Sequence[Row]) -> dict[str, dict[str, float | int]]:
@@ -129,19 +136,11 @@ def tradeoff(results: Sequence[Row], steps: int = 100) -> list[tuple[float, floa
     return out
 
 
-def corpus_files(dataset: Path) -> list[Path]:
-    """Every document next to the gold file, minus its README."""
-    return [p for p in expand_paths([dataset.parent])
-            if p.resolve() != dataset.resolve() and not p.name.lower().startswith("readme")]
-
-
 def scratch_index(dataset: Path, store_dir: Path, base: Settings | None = None) -> Index:
-    settings = (base or get_settings()).override(
-        store_dir=store_dir, chroma_host="", collection="quelle-answers")
-    index = Index(settings)
-    report = Ingestor(settings, index).run(corpus_files(dataset))
-    for r in report.by_status("failed"):
-        print(f"Warnung: {r.error}", file=sys.stderr)
+    """The gold file's corpus ingested into a scratch store in ``store_dir``."""
+    base = base or get_settings()
+    index = Index(scratch_settings(store_dir, base.retrieval.mode, base))
+    ingest_corpus(index, dataset)
     return index
 
 

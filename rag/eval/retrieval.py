@@ -158,11 +158,26 @@ def sample(items: list[Any], limit: int | None, seed: int) -> list[Any]:
 # --- indexing ----------------------------------------------------------------------------
 
 
-def scratch_settings(store_dir: Path, mode: str) -> Settings:
-    """The user's settings (model, fusion, ...) but an embedded store in ``store_dir``."""
-    return get_settings().override(
+def scratch_settings(store_dir: Path, mode: str, base: Settings | None = None) -> Settings:
+    """The user's settings (model, fusion, ...; or ``base``) but an embedded store in
+    ``store_dir``."""
+    return (base or get_settings()).override(
         store_dir=store_dir, chroma_host="", collection="quelle-eval", retrieval_mode=mode
     )
+
+
+def corpus_files(dataset: Path) -> list[Path]:
+    """The corpus of a gold file: every document next to it, minus its own README."""
+    return [p for p in expand_paths([dataset.parent])
+            if p.resolve() != dataset.resolve() and not p.name.lower().startswith("readme")]
+
+
+def ingest_corpus(index: Index, dataset: Path, show_progress: bool = False) -> None:
+    """Ingest :func:`corpus_files` into ``index``; a failed file is a warning."""
+    report = Ingestor(index.settings, index).run(corpus_files(dataset),
+                                                 show_progress=show_progress)
+    for r in report.by_status("failed"):
+        print(f"Warnung: {r.error}", file=sys.stderr)
 
 
 def vector_cache_file(cache_dir: Path, model_id: str, texts: Sequence[str]) -> Path:
@@ -268,15 +283,7 @@ def _dpr_setup(index: Any, rows: list[dict[str, Any]], args: argparse.Namespace)
 def _qa_setup(index: Any, args: argparse.Namespace) -> tuple:
     items, _skipped = load_gold(_open_text(args.dataset))
     items = sample(items, args.limit, args.seed)
-    # The corpus is every document next to the gold file, minus its own README.
-    files = [
-        p
-        for p in expand_paths([args.dataset.parent])
-        if p.resolve() != args.dataset and not p.name.lower().startswith("readme")
-    ]
-    report = Ingestor(index.settings, index).run(files, show_progress=sys.stderr.isatty())
-    for r in report.by_status("failed"):
-        print(f"Warnung: {r.error}", file=sys.stderr)
+    ingest_corpus(index, args.dataset, show_progress=sys.stderr.isatty())
 
     def gold(item: Any) -> Callable[[SearchHit], bool]:
         return lambda h: is_gold(h, item)

@@ -107,6 +107,11 @@ _RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
 ]
 
 
+def is_typed(kind: AnswerType) -> bool:
+    """Whether a question of ``kind`` asks for a value a sentence can hold (not yes/no)."""
+    return bool(ACCEPTS[kind])
+
+
 def expected_type(question: str) -> AnswerType:
     """The answer type a German question asks for (the first rule that matches)."""
     for kind, rule in _RULES:

@@ -27,8 +27,6 @@ from rag.components.llm.sentence_ranker import (
 from rag.settings import REFUSAL
 from rag.types import Answer, Citation, SearchHit
 
-MISSING_NUMBER_CONFIDENCE = 0.05
-
 
 def answer_extractively(
     question: str,
@@ -45,10 +43,6 @@ def answer_extractively(
     model = model or load_model()
     ranked = rank(question, hits, embedder, model, doc_heads)
     confidence = answerability(ranked, model)
-    if ranked.evidence.get("numbers_missing"):
-        # A number or code of the question ("LW 12", "E17") that no passage contains: e5
-        # rates a passage about the LW 9 as close as a real match, so this rule decides.
-        confidence = min(confidence, MISSING_NUMBER_CONFIDENCE)
     limit = model.threshold if threshold is None else threshold
     if not ranked.candidates or confidence < limit:
         return Answer(REFUSAL, False, [], retrieved=list(hits), backend="extractive",
@@ -78,11 +72,7 @@ def support(question: str, hits: list[SearchHit], embedder: Embedder,
             model: AnswerModel | None = None) -> float:
     """P(the passages answer the question): the confidence of any backend's answer."""
     model = model or load_model()
-    ranked = rank(question, hits, embedder, model, doc_heads)
-    confidence = answerability(ranked, model)
-    if ranked.evidence.get("numbers_missing"):
-        confidence = min(confidence, MISSING_NUMBER_CONFIDENCE)
-    return confidence
+    return answerability(rank(question, hits, embedder, model, doc_heads), model)
 
 
 def _chosen(ranked: Ranked, model: AnswerModel, max_sentences: int) -> list[Candidate]:

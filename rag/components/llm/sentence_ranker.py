@@ -39,6 +39,7 @@ from rag.components.llm.answer_types import (
     answer_spans,
     expected_type,
     has_any_value,
+    is_typed,
 )
 from rag.text.sentences import split_sentences
 from rag.types import SearchHit
@@ -160,7 +161,7 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
     sent_folded = [fold(c.text) for c in cands]
     # Terms that name a document (its title line, its file name) say which document, not
     # which sentence: they count for doc_named only.
-    titles = [h.chunk.source.replace("_", " ").replace(".", " ") for h in hits]
+    titles = [_source_words(h) for h in hits]
     titles += [line for head in (doc_heads or {}).values()
                if _title_like(line := head.split("\n", 1)[0].strip())]
     title_terms, title_folded = _terms(" ".join(titles)), fold(" ".join(titles))
@@ -190,7 +191,7 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
         if doc_id in docs:
             docs[doc_id] += " " + head
     for h in hits:
-        docs[h.chunk.doc_id] += " " + h.chunk.source.replace("_", " ").replace(".", " ")
+        docs[h.chunk.doc_id] += " " + _source_words(h)
     doc_terms = {d: (_terms(t), fold(t)) for d, t in docs.items()}
     naming = {t for t in qterms
               if 0 < sum(_matches(t, s, f) for s, f in doc_terms.values()) < len(doc_terms)}
@@ -200,13 +201,14 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
     q = emb.embed_queries([question])[0]
     cos = emb.embed_documents([c.text for c in cands]) @ q
     top_score = max((h.score for h in hits), default=1.0) or 1.0
+    possible = sum(v for t, v in idf.items() if v > 0 and t not in name_terms)
+    typed = is_typed(qtype)
+    hit_texts = [(h, " ".join(h.chunk.text.split()).casefold()) for h in hits]
     for i, c in enumerate(cands):
         terms, folded = sent_terms[i], sent_folded[i]
         matched = sum(idf[t] for t in qterms if t not in name_terms
                       and _matches(t, terms, folded) and idf[t] > 0)
-        possible = sum(v for t, v in idf.items() if v > 0 and t not in name_terms)
         spans = answer_spans(c.text, qtype)
-        typed = qtype not in ("yesno", "other")
         dterms, dfold = doc_terms[c.hit.chunk.doc_id]
         named_here = sum(_matches(t, dterms, dfold) for t in naming)
         feats[i] = (
@@ -217,7 +219,7 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
             float(typed and not spans),
             float(_heading_like(c)),
             float(len(c.text.split()) < 6),
-            float(_repeated(c, hits)),
+            float(_repeated(c, hit_texts)),
             1.0 / (1 + c.hit_rank),
             c.hit.score / top_score,
             named_here / len(naming) if naming else 0.0,
@@ -231,12 +233,17 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
     return feats, evidence
 
 
-def _repeated(c: Candidate, hits: Sequence[SearchHit]) -> bool:
-    """The same line stands on several pages (a running header the cleanup kept)."""
+def _repeated(c: Candidate, hit_texts: Sequence[tuple[SearchHit, str]]) -> bool:
+    """The same line stands on several pages (a running header the cleanup kept);
+    ``hit_texts`` pairs each hit with its whitespace-folded, casefolded text."""
     key = c.text.casefold()
-    pages = {(h.chunk.doc_id, h.chunk.page_start) for h in hits
-             if key in " ".join(h.chunk.text.split()).casefold()}
+    pages = {(h.chunk.doc_id, h.chunk.page_start) for h, text in hit_texts if key in text}
     return len(pages) > 1
+
+
+def _source_words(hit: SearchHit) -> str:
+    """The file name as words ("reisekostenrichtlinie_brandauer.pdf" names Brandauer)."""
+    return hit.chunk.source.replace("_", " ").replace(".", " ")
 
 
 @dataclass(frozen=True)
@@ -323,10 +330,15 @@ def add_top_evidence(evidence: dict[str, float], feats: np.ndarray, probs: np.nd
     col = {name: i for i, name in enumerate(FEATURES)}
     evidence["best_prob"] = float(probs[0])
     evidence["prob_margin"] = float(probs[0] - (probs[1] if len(probs) > 1 else 0.0))
-    untyped = qtype in ("yesno", "other")
+    untyped = not is_typed(qtype)
     evidence["type_found"] = float(untyped or bool(feats[0, col["type_match"]]))
     evidence["top_overlap"] = float(feats[0, col["rare_overlap"]])
     evidence["top_type_new"] = float(untyped or bool(feats[0, col["type_new"]]))
+
+
+# A number or code of the question ("LW 12", "E17") that no passage contains: e5 rates a
+# passage about the LW 9 as close as a real match, so this rule caps the model's estimate.
+MISSING_NUMBER_CONFIDENCE = 0.05
 
 
 def answerability(ranked: Ranked, model: AnswerModel) -> float:
@@ -334,5 +346,6 @@ def answerability(ranked: Ranked, model: AnswerModel) -> float:
     if not ranked.candidates:
         return 0.0
     x = np.array([[ranked.evidence[f] for f in ANSWERABILITY_FEATURES]])
-    return float(model.answerable.prob(x)[0])
+    p = float(model.answerable.prob(x)[0])
+    return min(p, MISSING_NUMBER_CONFIDENCE) if ranked.evidence["numbers_missing"] else p
 
