@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ingest.pipeline import Ingestor, reindex
-from rag.components.store.chroma import make_client
+from rag.components.store.chroma import collection_model, list_collections
 from rag.index import StoreBusyError
-from rag.settings import Settings
+from rag.settings import Settings, check_collection_name
 from ui import context, resources, state
 from ui.safe_text import md_escape
 from ui.uploads import UploadResult, render_results, render_uploader, uploads_dir
@@ -19,23 +19,6 @@ from ui.uploads import UploadResult, render_results, render_uploader, uploads_di
 if TYPE_CHECKING:
     from rag.components.store import DocumentRecord
 
-REGISTRY_SUFFIX = "-docs"  # rag/components/store/chroma.py keeps the registry beside the chunks
-
-
-def list_collections(settings: Settings) -> list[str]:
-    """Chunk collections in the store (registries end in '-docs')."""
-    client = make_client(settings)
-    names = [getattr(c, "name", c) for c in client.list_collections()]
-    return sorted(n for n in names if not str(n).endswith(REGISTRY_SUFFIX))
-
-
-def collection_model(settings: Settings, name: str) -> str | None:
-    """The embedding model a collection was built with (from its metadata)."""
-    try:
-        col = make_client(settings).get_collection(name)
-    except Exception:  # not created yet
-        return None
-    return (col.metadata or {}).get("embedding_model")
 
 
 def format_time(iso: str) -> str:
@@ -77,9 +60,12 @@ def _pick_collection() -> None:
 
 def _create_collection() -> None:
     name = st.session_state.get("quelle-new-collection", "").strip()
-    if not 3 <= len(name) <= 60:
+    try:
+        check_collection_name(name)
+    except ValueError:
         st.session_state["quelle-collection-error"] = (
-            "Der Name einer Sammlung braucht 3 bis 60 Zeichen.")
+            "Der Name einer Sammlung braucht 3 bis 60 Zeichen: Buchstaben, Ziffern, '-' "
+            "und '_'.")
         return
     st.session_state["quelle-collection"] = name
     st.session_state["quelle-new-collection"] = ""
