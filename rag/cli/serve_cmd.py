@@ -41,10 +41,15 @@ def run(args: argparse.Namespace) -> int:
                   "lokal erreichbar.", file=sys.stderr)
     # The workers read their settings from the environment (uvicorn starts them anew).
     os.environ["RAG_SERVER_HOST"] = host
+    os.environ["RAG_SERVER_WORKERS"] = str(workers)  # each worker takes its share of cores
     if args.collection:
         os.environ["RAG_COLLECTION"] = args.collection
     print(f"Quelle-API auf http://{host}:{port} (Doku: /docs), {workers} Prozess(e).",
           file=sys.stderr)
+    # A busy worker answers uvicorn's health check late (its requests hold both cores):
+    # the default 5 s would have it killed mid-request. Keep-alive beyond the clients'
+    # pause between requests avoids closing a connection a client is reusing.
     uvicorn.run("rag.server.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", timeout_worker_healthcheck=120,
+                timeout_keep_alive=30)
     return 0

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from rag.components.embeddings.base import limit_cores, usable_cores
 from rag.server import ask, documents, errors, jobs_api, openai_compat, search
 from rag.server.resources import Resources
 from rag.settings import Settings, get_settings
@@ -25,6 +26,8 @@ DESCRIPTION = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.server.workers > 1:  # the workers share the cores
+        limit_cores(usable_cores() // settings.server.workers)
     resources = Resources(settings)
 
     @asynccontextmanager

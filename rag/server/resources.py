@@ -24,6 +24,11 @@ class Resources:
         self._lock = threading.Lock()
         self._indexes: dict[str, Index] = {}
         self._made: dict[str, object] = {}
+        # One search or extractive answer at a time per process: they are CPU-bound (more
+        # threads only contend for the same cores and the GIL) and the shared Index and
+        # answering backend are not made for concurrent threads. Parallelism comes from
+        # workers (`rag serve --workers N`), one process each.
+        self.reading = threading.Lock()
 
     def collection(self, name: str | None) -> str:
         """The collection a request names (or the default), checked: it becomes file names."""

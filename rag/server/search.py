@@ -37,6 +37,7 @@ def search(body: SearchRequest, request: Request, who: Caller) -> list[Hit]:
     name = res.collection(body.collection)
     allow(who, name)
     index = res.index(name)
-    hits = index.search(body.query, body.k or res.settings.retrieval.top_k,
-                        filters=make_filter(body.sources, body.pages), mode=body.mode)
+    with res.reading:
+        hits = index.search(body.query, body.k or res.settings.retrieval.top_k,
+                            filters=make_filter(body.sources, body.pages), mode=body.mode)
     return [Hit(**h.to_json(i)) for i, h in enumerate(hits, start=1)]
