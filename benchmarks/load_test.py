@@ -155,6 +155,16 @@ async def drive(url: str, args: argparse.Namespace, docs: list[tuple[str, bytes]
             "drain_s": drain, "uploaded": sorted(uploaded), "listed": listed}
 
 
+def tree_rss_mb(pid: int) -> list[float]:
+    """Resident memory (MB) of ``pid``'s child processes (the uvicorn workers)."""
+    out = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        for stat in Path(f"/proc/{child}/status").read_text().splitlines():
+            if stat.startswith("VmRSS:"):
+                out.append(int(stat.split()[1]) / 1024)
+    return out
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -239,6 +249,7 @@ def run_one(store_kind: str, args: argparse.Namespace, root: Path) -> dict:
         startup = time.perf_counter() - t0
         docs = upload_docs(args.docs)
         result = asyncio.run(drive(url, args, docs))
+        result["worker_rss_mb"] = tree_rss_mb(server.pid)
         stop(server)
         procs.remove(server)
         listed = {d["source"]: d["chunks"] for d in result["listed"]}
@@ -268,7 +279,8 @@ def report(r: dict, args: argparse.Namespace) -> None:
     print("|---|---:|---:|---:|")
     for kind, values in lat.items():
         print(f"| {kind} | {len(values)} | {pct(values, 50):.3f} | {pct(values, 95):.3f} |")
-    print(f"errors: {len(r['errors'])}")
+    print(f"errors: {len(r['errors'])}; server start incl. corpus ingest {r['startup_s']:.0f} s; "
+          "worker RSS MB: " + ", ".join(f"{m:.0f}" for m in r["worker_rss_mb"]))
     for e in r["errors"][:10]:
         print("  ", e)
     print(f"upload jobs: {r['jobs']}, all finished {r['drain_s']:.0f} s after the run; "
