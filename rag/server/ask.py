@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from rag.answering import prepare, stream_prepared
+from rag.answering import Prepared, prepare, stream_prepared
 from rag.components.llm.extractive_backend import ExtractiveBackend
+from rag.index import Index
 from rag.server.auth import Caller, allow
 from rag.server.errors import body as error_body
 from rag.types import Answer
@@ -52,14 +53,16 @@ def answer_stream(request: Request, collection: str, question: str,
                   history: list[dict[str, str]], k: int | None) -> Iterator[str | Answer]:
     """Text pieces, then the Answer: the one answer pipeline (rag/answering.py)."""
     res = request.app.state.resources
-    index = res.index(collection)
     backend = res.backend
-    done: list[str | Answer] | None = None
-    with res.reading:
+
+    def run(index: Index) -> tuple[Index, Prepared, list[str | Answer] | None]:
         p = prepare(question, index=index, settings=res.scoped(collection), history=history,
                     llm=backend, k=k)
         if isinstance(backend, ExtractiveBackend):  # CPU-bound to the end: all of it here
-            done = list(stream_prepared(p, index))
+            return index, p, list(stream_prepared(p, index))
+        return index, p, None
+
+    index, p, done = res.searching(collection, run)
     # Never yield under the lock (a client that stops reading would keep it). A language
     # model (e.g. a vLLM server) generates outside it: this worker searches meanwhile.
     yield from done if done is not None else stream_prepared(p, index)

@@ -4,13 +4,17 @@ an open reader Index per collection, the answering backend, the keys and the job
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from rag.apikeys import KeyChecker
-from rag.index import Index
+from rag.components.store import EmbeddingMismatchError
+from rag.index import Index, StoreBusyError
 from rag.server.errors import ApiError
 from rag.server.jobs import JobRunner
 from rag.settings import Settings, check_collection_name
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from rag.components.embeddings.base import Embedder
@@ -66,6 +70,18 @@ class Resources:
                 index = Index(self.scoped(collection), embedder=embedder)
                 self._indexes[collection] = index
             return index
+
+    def searching(self, collection: str, fn: Callable[[Index], T]) -> T:
+        """``fn(index)`` under the reading lock; once more with a freshly opened Index if
+        it fails, since another worker may have deleted and re-created the collection."""
+        with self.reading:
+            try:
+                return fn(self.index(collection))
+            except (ApiError, ValueError, StoreBusyError, EmbeddingMismatchError):
+                raise
+            except Exception:  # noqa: BLE001 - a stale handle; a real error repeats below
+                self.forget(collection)
+                return fn(self.index(collection))
 
     def forget(self, collection: str) -> None:
         with self._lock:

@@ -36,8 +36,7 @@ def search(body: SearchRequest, request: Request, who: Caller) -> list[Hit]:
     res = request.app.state.resources
     name = res.collection(body.collection)
     allow(who, name)
-    index = res.index(name)
-    with res.reading:
-        hits = index.search(body.query, body.k or res.settings.retrieval.top_k,
-                            filters=make_filter(body.sources, body.pages), mode=body.mode)
+    hits = res.searching(name, lambda index: index.search(
+        body.query, body.k or res.settings.retrieval.top_k,
+        filters=make_filter(body.sources, body.pages), mode=body.mode))
     return [Hit(**h.to_json(i)) for i, h in enumerate(hits, start=1)]
