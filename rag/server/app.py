@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
+from fastapi.concurrency import run_in_threadpool
 
 from rag.components.embeddings.base import limit_cores, usable_cores
 from rag.server import ask, documents, errors, jobs_api, openai_compat, search
