@@ -110,7 +110,10 @@ async def drive(url: str, args: argparse.Namespace, docs: list[tuple[str, bytes]
     uploaded: set[str] = set()
     budget = [args.max_requests]
     deadline = time.monotonic() + args.seconds
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    # No keep-alive: each request's connection goes to whichever worker accepts it first.
+    # Kept-alive connections stay with the worker that took them at the start, and the
+    # kernel hands those out unevenly (one of four workers got none in a trial run).
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits,
                                  headers={"Authorization": f"Bearer {KEY}"}) as client:
 

@@ -50,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
     # the default 5 s would have it killed mid-request. Keep-alive beyond the clients'
     # pause between requests avoids closing a connection a client is reusing.
     uvicorn.run("rag.server.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", timeout_worker_healthcheck=120,
-                timeout_keep_alive=30)
+                workers=workers, log_level="info", access_log=False,
+                timeout_worker_healthcheck=120, timeout_keep_alive=30)
     return 0

@@ -34,7 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Load the model and the answering backend before the first request, so that
         # /healthz answering means the server is ready.
-        await run_in_threadpool(lambda: resources.backend)
+        def warm_up() -> None:
+            resources.backend  # noqa: B018 - loads it
+            resources.embedder.embed_queries(["Aufwärmen"])  # the model loads lazily
+
+        await run_in_threadpool(warm_up)
         yield
 
     app = FastAPI(title="Quelle", version="1", description=DESCRIPTION, lifespan=lifespan)
