@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from rag.components.embeddings.base import limit_cores, usable_cores
 from rag.server import ask, documents, errors, jobs_api, openai_compat, search
+from rag.server.limits import BodyLimit
 from rag.server.resources import Resources
 from rag.settings import Settings, get_settings
 
@@ -44,6 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Quelle", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.resources = resources
     errors.install(app)
+    # One request: at most the largest allowed upload (every file at its limit) plus room
+    # for the form's framing.
+    max_body = settings.server.max_upload_files * settings.limits.max_file_mb * 2**20 + 2**20
+    app.add_middleware(BodyLimit, max_bytes=max_body)
 
     @app.get("/healthz", tags=["Betrieb"], summary="Läuft der Server?")
     def healthz() -> dict[str, str]:

@@ -30,6 +30,11 @@ class ApiError(Exception):
         self.status, self.message, self.code = status, message, code
 
 
+class GermanHTTPException(StarletteHTTPException):
+    """An HTTP error raised where only HTTPExceptions get through (e.g. while FastAPI
+    parses a body); its detail is the German message shown to the client."""
+
+
 def body(message: str, code: str) -> dict:
     return {"error": {"message": message, "type": code, "code": code}}
 
@@ -46,7 +51,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = _STATUS_TEXT.get(exc.status_code, f"Fehler {exc.status_code}.")
+        # Our own German details pass through; Starlette's English ones are replaced.
+        message = exc.detail if isinstance(exc, GermanHTTPException) else \
+            _STATUS_TEXT.get(exc.status_code, f"Fehler {exc.status_code}.")
         return _json(exc.status_code, message, "http_error")
 
     @app.exception_handler(RequestValidationError)

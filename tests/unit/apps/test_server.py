@@ -30,6 +30,7 @@ pytestmark = pytest.mark.timeout(1200)
 
 FULL_KEY = "voll-zugriff-schluessel-1234"
 MAX_MB = 1
+MAX_FILES = 20
 
 
 class Server:
@@ -74,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("server")
     store = root / "store"
     env = server_env(store, RAG_API_KEYS=f"anderer-schluessel,{FULL_KEY}",
-                     RAG_MAX_FILE_MB=str(MAX_MB))
+                     RAG_MAX_FILE_MB=str(MAX_MB), RAG_MAX_UPLOAD_FILES=str(MAX_FILES))
     with quelle_server(store, root / "server.log", env=env) as url:
         srv = Server(url, store, env)
         job = srv.ingest("quelle", corpus_files())
@@ -288,3 +289,8 @@ def test_bad_uploads(server: Server, bad_batch: Path, tmp_path: Path) -> None:  
 
     nothing = server.upload("kaputt", [("riesig.txt", files[-2][1])])
     assert nothing.status_code == 400 and "zu groß" in nothing.json()["error"]["message"]
+    many = server.upload("kaputt", [(f"n{i}.txt", b"Notiz") for i in range(MAX_FILES + 1)])
+    assert many.status_code == 413 and "Zu viele Dateien" in many.json()["error"]["message"]
+    # A body beyond every file's limit together is cut off while it streams in.
+    huge = server.upload("kaputt", [("gross.txt", b"x" * ((MAX_FILES * MAX_MB + 2) * 2**20))])
+    assert huge.status_code == 413 and "zu groß" in huge.json()["error"]["message"]
