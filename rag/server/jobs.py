@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -34,6 +35,19 @@ _SAVE_EVERY_S = 0.5  # progress is written at most this often
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _orphaned(job: dict[str, Any]) -> bool:
+    """True when the job's worker ran on this machine and no longer exists."""
+    if job.get("host") != socket.gethostname() or not job.get("pid"):
+        return False  # another machine's worker: we cannot tell
+    try:
+        os.kill(int(job["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def jobs_dir(store_dir: Path) -> Path:
@@ -66,12 +80,20 @@ class JobRunner:
         if not JOB_ID.match(job_id):
             return None
         try:
-            return json.loads(self._path(job_id).read_text("utf-8"))
+            job = json.loads(self._path(job_id).read_text("utf-8"))
         except (OSError, ValueError):
             return None
+        if job["status"] in ("queued", "waiting", "running") and _orphaned(job):
+            # Its worker is gone (killed, crashed): the job will never finish. Whatever it
+            # had not switched live yet is invisible and removed by the next ingest.
+            self._finish(job, "abgebrochen: der Server-Prozess wurde beendet",
+                         failed="abgebrochen, der Server-Prozess wurde beendet; bitte "
+                                "erneut hochladen")
+        return job
 
     def new(self, collection: str) -> dict[str, Any]:
         job = {"id": uuid.uuid4().hex, "collection": collection, "status": "queued",
+               "host": socket.gethostname(), "pid": os.getpid(),
                "message": "wartet auf den Start", "progress": 0.0, "created_at": _now(),
                "started_at": None, "finished_at": None, "ok": None, "files": []}
         self.staging(job["id"]).mkdir(parents=True, exist_ok=True)
