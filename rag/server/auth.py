@@ -18,6 +18,7 @@ _bearer = HTTPBearer(auto_error=False,
                      description="API-Schlüssel (RAG_API_KEYS oder `rag keys create`)")
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+LOOPBACK_CLIENTS = ("127.0.0.1", "::1")
 
 
 def principal(
@@ -27,11 +28,14 @@ def principal(
     res = request.app.state.resources
     checker = res.keys
     if not checker.configured:
-        if res.settings.server.host in LOOPBACK:
+        # Open only to this machine: also when uvicorn was started by hand on another
+        # address, a caller from elsewhere is refused.
+        client = request.client.host if request.client else ""
+        if res.settings.server.host in LOOPBACK and client in LOOPBACK_CLIENTS:
             return FULL
-        raise ApiError(401, "Es ist kein API-Schlüssel eingerichtet und der Server lauscht "
-                            "nicht nur lokal: Zugriff gesperrt. RAG_API_KEYS setzen oder "
-                            "`rag keys create` ausführen.", "no_keys")
+        raise ApiError(401, "Es ist kein API-Schlüssel eingerichtet: Zugriff nur von diesem "
+                            "Rechner aus. RAG_API_KEYS setzen oder `rag keys create` "
+                            "ausführen.", "no_keys")
     if creds is None or not creds.credentials:
         raise ApiError(401, "Nicht angemeldet: API-Schlüssel fehlt "
                             "(Authorization: Bearer SCHLÜSSEL).", "missing_key")

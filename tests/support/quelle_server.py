@@ -31,13 +31,13 @@ def server_env(store: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def quelle_server(store: Path, log: Path, *, workers: int = 1,
+def quelle_server(store: Path, log: Path, *, workers: int = 1, host: str = "127.0.0.1",
                   env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Start `python -m rag serve` and yield its base URL once /healthz answers."""
     port = free_port()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rag", "serve", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "rag", "serve", "--host", host, "--port", str(port),
              "--workers", str(workers)],
             env=dict(env) if env is not None else server_env(store), stdout=out,
             stderr=subprocess.STDOUT, cwd=store.parent, start_new_session=True)
