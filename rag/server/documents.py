@@ -86,12 +86,12 @@ async def upload(
                        "too_many_files")
     runner = res.jobs
     job = runner.new(name)
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[int, Path]] = []  # (row in job["files"], staged file)
     for i, f in enumerate(files):
         row, path = await _stage(f, runner.staging(job["id"]) / str(i), limits.limits.max_file_mb)
         job["files"].append(row)
         if path is not None:
-            staged.append((row["name"], path))
+            staged.append((i, path))
     if not staged:
         shutil.rmtree(runner.staging(job["id"]), ignore_errors=True)
         return JSONResponse(

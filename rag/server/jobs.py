@@ -106,12 +106,13 @@ class JobRunner:
             p.unlink(missing_ok=True)
 
     # --- running -------------------------------------------------------------------------
-    def submit(self, job: dict[str, Any], staged: list[tuple[str, Path]]) -> None:
-        """``job['files']`` lists every upload; ``staged`` the (name, file) pairs to ingest."""
+    def submit(self, job: dict[str, Any], staged: list[tuple[int, Path]]) -> None:
+        """``job['files']`` lists every upload; ``staged`` the (row, file) pairs to ingest
+        (a name may come twice in one request: rows, not names, identify a file)."""
         self.save(job)
         self.pool.submit(self._run, job, staged)
 
-    def _run(self, job: dict[str, Any], staged: list[tuple[str, Path]]) -> None:
+    def _run(self, job: dict[str, Any], staged: list[tuple[int, Path]]) -> None:
         try:
             with ExitStack() as stack:
                 if not self._wait_for_lock(job, stack):
@@ -142,21 +143,21 @@ class JobRunner:
                     self.save(job)
                 time.sleep(0.2)
 
-    def _ingest(self, job: dict[str, Any], staged: list[tuple[str, Path]]) -> None:
+    def _ingest(self, job: dict[str, Any], staged: list[tuple[int, Path]]) -> None:
         collection = job["collection"]
         settings = self.res.scoped(collection)
         index = self.res.writer(collection)
         ingestor = Ingestor(settings, index)
         job.update(status="running", message="wird eingelesen", started_at=_now())
         self.save(job)
-        rows = {f["name"]: f for f in job["files"] if f["status"] == "queued"}
         n = max(len(staged), 1)
         last = [0.0]
 
         with index.write_lock():
             index.collect_garbage()
-            for i, (name, file) in enumerate(staged):
-                row = rows[name]
+            for i, (row_no, file) in enumerate(staged):
+                row = job["files"][row_no]
+                name = row["name"]
                 row["status"] = "running"
 
                 def progress(_source: str, frac: float, i: int = i) -> None:

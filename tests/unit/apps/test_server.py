@@ -294,3 +294,17 @@ def test_bad_uploads(server: Server, bad_batch: Path, tmp_path: Path) -> None:  
     # A body beyond every file's limit together is cut off while it streams in.
     huge = server.upload("kaputt", [("gross.txt", b"x" * ((MAX_FILES * MAX_MB + 2) * 2**20))])
     assert huge.status_code == 413 and "zu groß" in huge.json()["error"]["message"]
+
+
+def test_same_name_twice_in_one_upload(server: Server) -> None:
+    resp = server.upload("doppelt", [
+        ("notiz.txt", b"Erste Fassung: Der Dienstwagen steht im Hof."),
+        ("notiz.txt", b"Zweite Fassung: Das Lastenfahrrad steht im Keller."),
+    ])
+    job = server.wait_job(resp.json()["job_id"])
+    assert [r["status"] for r in job["files"]] == ["ingested", "replaced"], job
+    hits = server.http.post("/v1/search", json={"query": "Wo steht das Lastenfahrrad?",
+                                                "collection": "doppelt"}).json()
+    assert [h["source"] for h in hits] == ["notiz.txt"]
+    assert "Zweite Fassung" in hits[0]["text"]
+    assert len(server.http.get("/v1/collections/doppelt/documents").json()) == 1
