@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.components.llm.base import LLMError
 from rag.components.store import EmbeddingMismatchError, InvalidFilterError, StoreError
 from rag.index import StoreBusyError
 
@@ -79,6 +80,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     async def _store(_: Request, exc: StoreError) -> JSONResponse:
         return _json(503, f"Der Dokumentenspeicher ist nicht verfügbar: {exc}", "store_error")
+
+    @app.exception_handler(LLMError)
+    async def _llm(_: Request, exc: LLMError) -> JSONResponse:
+        return _json(502, f"Das Sprachmodell antwortet nicht: {exc}", "llm_error")
 
     @app.exception_handler(ValueError)
     async def _value(_: Request, exc: ValueError) -> JSONResponse:

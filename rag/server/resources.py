@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from rag.apikeys import KeyChecker
+from rag.components.llm.base import LLMError
 from rag.components.store import EmbeddingMismatchError
 from rag.index import Index, StoreBusyError
 from rag.server.errors import ApiError
@@ -77,7 +78,7 @@ class Resources:
         with self.reading:
             try:
                 return fn(self.index(collection))
-            except (ApiError, ValueError, StoreBusyError, EmbeddingMismatchError):
+            except (ApiError, ValueError, StoreBusyError, EmbeddingMismatchError, LLMError):
                 raise
             except Exception:  # noqa: BLE001 - a stale handle; a real error repeats below
                 self.forget(collection)
