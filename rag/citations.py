@@ -116,3 +116,20 @@ def to_answer(text: str, sources: Sequence[SearchHit], *, retrieved: Sequence[Se
         answer=r.text, answerable=not r.refusal, citations=r.citations,
         retrieved=list(retrieved), unknown_markers=r.unknown, backend=backend,
     )
+
+
+def format_sources(answer: Answer) -> str:
+    """The sources under an answer, for people (CLI, chat endpoint): file and page."""
+    lines = [f"[{c.n}] {c.source}, S. {c.page}" for c in answer.citations]
+    if lines:
+        return "Quellen:\n" + "\n".join(lines)
+    if answer.answerable and answer.retrieved:
+        # A generated answer without [n] markers: name what it was based on, as such.
+        found = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        return ("Hinweis: Das Modell hat keine Quelle zitiert. Gefundene Passagen:\n"
+                + "\n".join(found))
+    if not answer.answerable and answer.retrieved:
+        # A refusal still points to the closest passages, marked as such.
+        near = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        return "Vielleicht hilfreich:\n" + "\n".join(near)
+    return ""

@@ -10,6 +10,7 @@ by :meth:`Index.collect_garbage` before the next write.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -28,7 +29,7 @@ from rag.components.store import (
     make_store,
 )
 from rag.locking import RegistryStamp, StoreBusyError, store_write_lock
-from rag.paths import keyword_dir, registry_stamp_path
+from rag.paths import keyword_dir, registry_stamp_path, uploads_dir
 from rag.retrieval import Mode, Retriever
 from rag.retrieval.base import MODES
 from rag.settings import Settings, get_settings
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Index", "InconsistentReadError", "Mode", "StoreBusyError", "store_write_lock"]
+__all__ = ["Index", "InconsistentReadError", "Mode", "StoreBusyError", "delete_collection",
+           "store_write_lock"]
 
 # Registry reads around one search before it gives up: a writer switches a document in a
 # few ms, so five switches during one search mean the store is being rewritten right now.
@@ -255,3 +257,21 @@ class Index:
             "Die Dokumente werden gerade laufend geändert; bitte die Suche wiederholen. "
             f"(The registry changed during {CONSISTENT_READ_TRIES} tries of one search.)"
         )
+
+
+def delete_collection(settings: Settings) -> bool:
+    """Delete ``settings.store.collection`` entirely: its chunks, registry, keyword index
+    and uploaded files. False if it did not exist. Under the collection's write lock, so a
+    running ingest is never cut off (it raises StoreBusyError instead)."""
+    from rag.components.store.chroma import drop_collections, list_collections
+
+    name = settings.store.collection
+    with store_write_lock(settings):
+        existed = name in list_collections(settings)
+        stamp = RegistryStamp(registry_stamp_path(settings))
+        with stamp.changing():  # readers holding the registry in memory must re-read it
+            drop_collections(settings)
+            for folder in (keyword_dir(settings), uploads_dir(settings)):
+                if folder.exists():
+                    shutil.rmtree(folder)
+    return existed

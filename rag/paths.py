@@ -20,3 +20,13 @@ def write_lock_path(settings: Settings) -> Path:
 def registry_stamp_path(settings: Settings) -> Path:
     """The registry's generation counter (see rag.locking.RegistryStamp)."""
     return settings.store.dir / f".{settings.store.collection}.registry.gen"
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """Where the HTTP server keeps uploaded files of the collection (names sanitised)."""
+    return settings.store.dir / "uploads" / settings.store.collection
+
+
+def api_keys_path(settings: Settings) -> Path:
+    """The hashed API keys of ``rag serve`` (``rag keys``); next to the store by default."""
+    return settings.server.keys_file or settings.store.dir / "api-keys.json"

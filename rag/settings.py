@@ -11,6 +11,7 @@ names are accepted as keyword arguments, ``Settings(store_dir=..., llm_backend=.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +42,22 @@ class _Section(BaseModel):
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="forbid")
 
 
+# A collection's name becomes a Chroma collection and part of file names next to the store
+# (keyword index, lock, uploads): letters, digits, "-" and "_" only, so it can never name a
+# path; "-docs" is the registry's suffix (rag/components/store/chroma.py).
+COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,58}[A-Za-z0-9]$")
+
+
+def check_collection_name(name: str) -> str:
+    """``name`` if it may name a collection; else ValueError with a German reason."""
+    if not COLLECTION_NAME.match(name) or name.endswith("-docs"):
+        raise ValueError(
+            f"Ungültiger Sammlungsname {name!r}: 3–60 Zeichen aus Buchstaben, Ziffern, '-' "
+            "und '_', am Anfang und Ende ein Buchstabe oder eine Ziffer, nicht auf '-docs' "
+            "endend. (Invalid collection name.)")
+    return name
+
+
 class StoreSettings(_Section):
     dir: Path = Field(default_factory=lambda: _data_home() / "quelle" / "store",
                       alias="store_dir")
@@ -52,6 +69,11 @@ class StoreSettings(_Section):
     @classmethod
     def _expand(cls, v: Path) -> Path:
         return v.expanduser()
+
+    @field_validator("collection", mode="after")
+    @classmethod
+    def _collection(cls, v: str) -> str:
+        return check_collection_name(v)
 
 
 class EmbeddingSettings(_Section):
@@ -158,6 +180,21 @@ class LimitsSettings(_Section):
     max_chunks_per_file: int = Field(20000, alias="max_chunks_per_file")
 
 
+class ServerSettings(_Section):
+    """``rag serve`` (rag/server): where it listens and who may use it."""
+
+    host: str = Field("127.0.0.1", alias="server_host")
+    port: int = Field(8080, ge=1, le=65535, alias="server_port")
+    workers: int = Field(1, ge=1, alias="server_workers")
+    # Comma-separated keys with full access; kept out of logs. Keys limited to collections
+    # live hashed in the keys file (`rag keys create`).
+    api_keys: SecretStr = Field(SecretStr(""), alias="api_keys")
+    keys_file: Path | None = Field(None, alias="api_keys_file")  # None = next to the store
+    max_upload_files: int = Field(50, ge=1, alias="max_upload_files")  # per request
+    # Finished ingest jobs kept for GET /v1/jobs/{id} (oldest forgotten first).
+    jobs_kept: int = Field(1000, ge=1, alias="server_jobs_kept")
+
+
 class UISettings(_Section):
     max_top_k: int = Field(20, ge=1, alias="ui_max_top_k")  # the sidebar slider's end
     # Passages shown under "Vielleicht hilfreich" beside a refusal.
@@ -172,6 +209,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "answering": AnsweringSettings,
     "llm": LLMSettings,
     "limits": LimitsSettings,
+    "server": ServerSettings,
     "ui": UISettings,
 }
 
@@ -248,6 +286,7 @@ class Settings(BaseSettings):
     answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     ui: UISettings = Field(default_factory=UISettings)
 
     @classmethod

@@ -96,6 +96,12 @@ class SearchHit:
     chunk: Chunk
     score: float  # higher is better; cosine similarity for dense search
 
+    def to_json(self, rank: int) -> dict[str, Any]:
+        """One row of `rag search --json` (and POST /v1/search)."""
+        return {"rank": rank, "score": round(self.score, 4), "source": self.chunk.source,
+                "page": self.chunk.page_start, "text": self.chunk.text,
+                "chunk_id": self.chunk.chunk_id}
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ingest.pipeline import Ingestor, reindex
-from rag.components.store.chroma import make_client
-from rag.index import StoreBusyError
-from rag.settings import Settings
+from rag.components.store.chroma import collection_model, list_collections
+from rag.index import StoreBusyError, delete_collection
+from rag.settings import Settings, check_collection_name
 from ui import context, resources, state
 from ui.safe_text import md_escape
 from ui.uploads import UploadResult, render_results, render_uploader, uploads_dir
@@ -19,23 +19,6 @@ from ui.uploads import UploadResult, render_results, render_uploader, uploads_di
 if TYPE_CHECKING:
     from rag.components.store import DocumentRecord
 
-REGISTRY_SUFFIX = "-docs"  # rag/components/store/chroma.py keeps the registry beside the chunks
-
-
-def list_collections(settings: Settings) -> list[str]:
-    """Chunk collections in the store (registries end in '-docs')."""
-    client = make_client(settings)
-    names = [getattr(c, "name", c) for c in client.list_collections()]
-    return sorted(n for n in names if not str(n).endswith(REGISTRY_SUFFIX))
-
-
-def collection_model(settings: Settings, name: str) -> str | None:
-    """The embedding model a collection was built with (from its metadata)."""
-    try:
-        col = make_client(settings).get_collection(name)
-    except Exception:  # not created yet
-        return None
-    return (col.metadata or {}).get("embedding_model")
 
 
 def format_time(iso: str) -> str:
@@ -77,9 +60,12 @@ def _pick_collection() -> None:
 
 def _create_collection() -> None:
     name = st.session_state.get("quelle-new-collection", "").strip()
-    if not 3 <= len(name) <= 60:
+    try:
+        check_collection_name(name)
+    except ValueError:
         st.session_state["quelle-collection-error"] = (
-            "Der Name einer Sammlung braucht 3 bis 60 Zeichen.")
+            "Der Name einer Sammlung braucht 3 bis 60 Zeichen: Buchstaben, Ziffern, '-' "
+            "und '_'.")
         return
     st.session_state["quelle-collection"] = name
     st.session_state["quelle-new-collection"] = ""
@@ -115,6 +101,34 @@ def render_collection_picker(settings: Settings) -> None:
     if model:
         st.caption(f"Die Sammlung „{md_escape(settings.store.collection)}“ wurde mit dem "
                    f"Embedding-Modell {md_escape(model)} erstellt.")
+    render_collection_delete(settings)
+
+
+def render_collection_delete(settings: Settings) -> None:
+    """Delete the current collection with all its documents, after a confirmation."""
+    name = settings.store.collection
+    if st.button("Sammlung löschen …", key="quelle-collection-delete"):
+        st.session_state["quelle-collection-delete-pending"] = name
+    if st.session_state.get("quelle-collection-delete-pending") != name:
+        return
+    st.warning(f"Die Sammlung „{md_escape(name)}“ mit allen Dokumenten und hochgeladenen "
+               "Dateien wirklich löschen?")
+    yes, no, _ = st.columns([1, 1, 3])
+    if yes.button("Ja, Sammlung löschen", type="primary", key="quelle-collection-delete-yes"):
+        st.session_state.pop("quelle-collection-delete-pending", None)
+        try:
+            delete_collection(settings)
+        except StoreBusyError as exc:
+            st.error(md_escape(str(exc)))
+            return
+        resources.forget_indexes()  # their collection is gone
+        # Back to the default collection; the picker follows on the rerun.
+        _switch_collection(state.base_settings().store.collection)
+        st.toast(f"Sammlung „{md_escape(name)}“ gelöscht.")
+        st.rerun()
+    if no.button("Abbrechen", key="quelle-collection-delete-no"):
+        st.session_state.pop("quelle-collection-delete-pending", None)
+        st.rerun()
 
 
 def render_table(docs: list[DocumentRecord]) -> None:
@@ -159,8 +173,10 @@ def delete_document(record: DocumentRecord, settings: Settings) -> None:
         st.error(md_escape(str(exc)))
         return
     # Our own copy of an upload goes too; files ingested from elsewhere are not ours to delete.
+    # (Uploads of older versions lie directly in store_dir/uploads.)
     path = Path(record.path).resolve()
-    if path.parent == uploads_dir(settings).resolve():
+    if path.parent in (uploads_dir(settings).resolve(),
+                       (settings.store.dir / "uploads").resolve()):
         path.unlink(missing_ok=True)
     st.toast(f"„{md_escape(record.source)}“ gelöscht.")
 

@@ -1,8 +1,8 @@
 """Upload widget: save uploads inside the store, ingest them, show progress and results.
 
-Uploaded bytes are written to ``store_dir/uploads/<sanitised name>`` only (the name is the
-final path component after ``sanitize_source_name``, so nothing can land outside the
-store). A replaced file keeps its previous bytes until the new version is ingested, so a
+Uploaded bytes are written to ``store_dir/uploads/<collection>/<sanitised name>`` only (the
+name is the final path component after ``sanitize_source_name``, so nothing can land outside
+the store). A replaced file keeps its previous bytes until the new version is ingested, so a
 failed re-upload leaves the old version usable and its page previews correct.
 """
 
@@ -20,6 +20,7 @@ from ingest.errors import IngestError
 from ingest.loaders import sanitize_source_name
 from ingest.pipeline import FileResult, Ingestor
 from rag.index import StoreBusyError
+from rag.paths import uploads_dir as rag_uploads_dir
 from rag.settings import Settings
 from rag.text.ids import doc_id_for
 from ui import resources
@@ -66,7 +67,8 @@ class UploadResult:
 
 
 def uploads_dir(settings: Settings) -> Path:
-    return settings.store.dir / "uploads"
+    """The collection's own folder (``rag serve`` keeps its uploads there too)."""
+    return rag_uploads_dir(settings)
 
 
 def _too_big(upload: Upload, settings: Settings) -> UploadResult | None:

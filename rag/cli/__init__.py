@@ -8,8 +8,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rag.settings import check_collection_name
+
 # Order = order in --help.
-_COMMANDS = ("ingest", "search", "ask", "docs", "eval")
+_COMMANDS = ("ingest", "search", "ask", "docs", "collections", "eval", "serve", "keys")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "collection", None) is not None:
+        try:
+            check_collection_name(args.collection)
+        except ValueError as exc:
+            print(f"Fehler: {exc}", file=sys.stderr)
+            return 2
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rag.cli.common import fail, print_json, settings_from_args
+from rag.citations import format_sources
+from rag.cli.common import add_collection_arg, fail, print_json, settings_from_args
 from rag.types import Answer
 
 
@@ -20,23 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help='JSON {"answer","answerable","confidence","citations"} ausgeben')
     p.add_argument("--show-prompt", action="store_true",
                    help="den fertigen Prompt (mit Chat-Template) zeigen, ohne zu generieren")
+    add_collection_arg(p)
     p.set_defaults(func=run)
-
-
-def format_sources(answer: Answer) -> str:
-    lines = [f"[{c.n}] {c.source}, S. {c.page}" for c in answer.citations]
-    if lines:
-        return "Quellen:\n" + "\n".join(lines)
-    if answer.answerable and answer.retrieved:
-        # A generated answer without [n] markers: name what it was based on, as such.
-        found = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
-        return ("Hinweis: Das Modell hat keine Quelle zitiert. Gefundene Passagen:\n"
-                + "\n".join(found))
-    if not answer.answerable and answer.retrieved:
-        # A refusal still points to the closest passages, marked as such.
-        near = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
-        return "Vielleicht hilfreich:\n" + "\n".join(near)
-    return ""
 
 
 def run(args: argparse.Namespace) -> int:

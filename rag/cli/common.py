@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import Any
 
-from rag.settings import Settings, get_settings
+from rag.settings import Settings, check_collection_name, get_settings
 
 
 def print_json(data: Any) -> None:
@@ -14,9 +15,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def add_collection_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--collection", default=None, metavar="NAME",
+                        help="Sammlung (Standard: RAG_COLLECTION, sonst 'quelle')")
+
+
 def settings_from_args(args: Any) -> Settings:
-    """Settings from env/.env with per-call overrides from CLI flags (never the defaults)."""
+    """Settings from env/.env with per-call overrides from CLI flags (never the defaults).
+
+    Raises ValueError for an invalid collection name."""
     overrides = {}
+    if getattr(args, "collection", None) is not None:
+        overrides["collection"] = check_collection_name(args.collection)
     for flag, field in (("k", "top_k"), ("mode", "retrieval_mode")):
         value = getattr(args, flag, None)
         if value is not None:

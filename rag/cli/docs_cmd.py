@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rag.cli.common import fail, print_json, settings_from_args
+from rag.cli.common import add_collection_arg, fail, print_json, settings_from_args
 from rag.components.store import StoreError
 
 
@@ -13,9 +13,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="docs_command", required=True)
     lp = dsub.add_parser("list", help="Dokumente auflisten")
     lp.add_argument("--json", action="store_true")
+    add_collection_arg(lp)
     lp.set_defaults(func=run_list)
     dp = dsub.add_parser("delete", help="ein Dokument löschen")
     dp.add_argument("source", metavar="SOURCE", help="Dateiname wie in `rag docs list`")
+    add_collection_arg(dp)
     dp.set_defaults(func=run_delete)
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rag.cli.common import fail, print_json, settings_from_args
+from rag.cli.common import add_collection_arg, fail, print_json, settings_from_args
 from rag.components.store import StoreError
 
 _LABELS = {
@@ -26,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reindex", action="store_true",
                    help="Sammlung neu aufbauen (z. B. nach Wechsel des Embedding-Modells)")
     p.add_argument("--json", action="store_true", help="Ergebnis als JSON")
+    add_collection_arg(p)
     p.set_defaults(func=run)
 
 

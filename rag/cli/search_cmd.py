@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rag.cli.common import fail, print_json, settings_from_args
+from rag.cli.common import add_collection_arg, fail, print_json, settings_from_args
 from rag.components.store import StoreError, make_filter
 
 
@@ -17,6 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="nur in dieser Datei suchen (mehrfach möglich)")
     p.add_argument("--pages", default=None, metavar="VON-BIS", help="Seitenbereich, z. B. 2-4")
     p.add_argument("--json", action="store_true", help="Ergebnis als JSON")
+    add_collection_arg(p)
     p.set_defaults(func=run)
 
 
@@ -39,11 +40,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except (StoreError, ValueError) as exc:
         return fail(str(exc))
-    rows = [
-        {"rank": i, "score": round(h.score, 4), "source": h.chunk.source,
-         "page": h.chunk.page_start, "text": h.chunk.text, "chunk_id": h.chunk.chunk_id}
-        for i, h in enumerate(hits, start=1)
-    ]
+    rows = [h.to_json(i) for i, h in enumerate(hits, start=1)]
     if args.json:
         print_json(rows)
     elif not rows:

@@ -20,6 +20,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 RUNTIME_ONLY = {
     "cryptography": "pypdf's AES decryption of encrypted PDFs",
     "accelerate": "transformers' device_map for the GPU backend",
+    "python-multipart": "FastAPI's parser of the uploads' multipart forms (rag/server)",
 }
 
 

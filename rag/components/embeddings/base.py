@@ -30,12 +30,25 @@ def pick_prompts(saved: Mapping[str, str] | None, model_id: str) -> tuple[str, s
     return query or "", passage or ""
 
 
+_core_cap: int | None = None  # set by limit_cores
+
+
+def limit_cores(n: int | None) -> None:
+    """Use at most ``n`` cores for inference in this process (None = all it may run on).
+
+    Several server workers share the machine's cores: each one running as many threads
+    as there are cores would oversubscribe them (ONNX Runtime's threads spin-wait)."""
+    global _core_cap
+    _core_cap = None if n is None else max(1, n)
+
+
 def usable_cores() -> int:
     """CPU cores this process may run on (containers, taskset), for intra-op threads."""
     try:
-        return len(os.sched_getaffinity(0))
+        n = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        n = os.cpu_count() or 1
+    return min(n, _core_cap) if _core_cap else n
 
 
 def longest_first(texts: Sequence[str]) -> np.ndarray:

@@ -291,3 +291,19 @@ def drop_collections(settings: Settings) -> None:
             client.delete_collection(name)
         except Exception:
             log.debug("collection %s did not exist", name)
+
+
+def list_collections(settings: Settings) -> list[str]:
+    """The chunk collections in the store (registries, ending in '-docs', left out)."""
+    client = make_client(settings)
+    names = [str(getattr(c, "name", c)) for c in client.list_collections()]
+    return sorted(n for n in names if not n.endswith(_REGISTRY_SUFFIX))
+
+
+def collection_model(settings: Settings, name: str) -> str | None:
+    """The embedding model a collection was built with (pinned in its metadata)."""
+    try:
+        col = make_client(settings).get_collection(name)
+    except Exception:  # not created yet
+        return None
+    return (col.metadata or {}).get("embedding_model")

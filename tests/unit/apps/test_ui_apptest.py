@@ -119,7 +119,7 @@ def test_upload_ask_follow_up_new_chat_and_delete(app_env: Path) -> None:
     assert any("kaputt.pdf" in t and "Fehler:" in t for t in shown), shown
     assert any("leer.txt" in t and "Fehler:" in t and "leer" in t for t in shown), shown
     assert any("notiz.txt" in t and "— neu (" in t for t in shown), shown
-    uploads = app_env / "uploads"
+    uploads = app_env / "uploads" / "quelle"  # the collection's own folder
     assert sorted(p.name for p in uploads.iterdir()) == sorted([DOC, "notiz.txt"])
 
     # Same bytes again: unchanged; new bytes under the same name: replaced.
@@ -232,7 +232,7 @@ def test_size_limit_message_and_other_files_still_ingested(
     shown = texts(at)
     assert any("gross.txt" in t and "zu groß" in t and "höchstens 1 MB" in t for t in shown)
     assert any("klein.txt" in t and "— neu (" in t for t in shown), shown
-    assert not (app_env / "uploads" / "gross.txt").exists()
+    assert not (app_env / "uploads" / "quelle" / "gross.txt").exists()
 
 
 def test_sidebar_settings_stay_in_the_session(app_env: Path) -> None:
@@ -278,6 +278,17 @@ def test_library_collections_and_reindex(app_env: Path) -> None:
     assert "collection" not in at.session_state["quelle_overrides"]
     assert at.dataframe[0].value.iloc[0]["Name"] == DOC
     assert "zweite-sammlung" in at.selectbox(key="quelle-collection").options
+
+    # Deleting a collection asks first, then drops it and returns to the default one.
+    at.selectbox(key="quelle-collection").select("zweite-sammlung").run()
+    at.button(key="quelle-collection-delete").click().run()
+    assert any("wirklich löschen" in plain(w.value) for w in at.warning)
+    assert "zweite-sammlung" in at.selectbox(key="quelle-collection").options  # not yet
+    at.button(key="quelle-collection-delete-yes").click().run()
+    assert not at.exception, at.exception
+    assert "zweite-sammlung" not in at.selectbox(key="quelle-collection").options
+    assert "collection" not in at.session_state["quelle_overrides"]
+    assert at.dataframe[0].value.iloc[0]["Name"] == DOC
 
     # Re-index: confirm, rebuild, the document is back with the same size.
     at.checkbox(key="quelle-reindex-confirm-0").check().run()
