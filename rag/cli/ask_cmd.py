@@ -23,18 +23,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _short(where: str) -> str:
+    """"Seite 3" -> "S. 3"; a section label stays as it is."""
+    return where.replace("Seite ", "S. ", 1) if where.startswith("Seite ") else where
+
+
 def format_sources(answer: Answer) -> str:
-    lines = [f"[{c.n}] {c.source}, S. {c.page}" for c in answer.citations]
+    lines = [f"[{c.n}] {c.source}, {_short(c.where)}" for c in answer.citations]
     if lines:
         return "Quellen:\n" + "\n".join(lines)
     if answer.answerable and answer.retrieved:
         # A generated answer without [n] markers: name what it was based on, as such.
-        found = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        found = [f"- {h.chunk.source}, {_short(h.chunk.where)}" for h in answer.retrieved[:3]]
         return ("Hinweis: Das Modell hat keine Quelle zitiert. Gefundene Passagen:\n"
                 + "\n".join(found))
     if not answer.answerable and answer.retrieved:
         # A refusal still points to the closest passages, marked as such.
-        near = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        near = [f"- {h.chunk.source}, {_short(h.chunk.where)}" for h in answer.retrieved[:3]]
         return "Vielleicht hilfreich:\n" + "\n".join(near)
     return ""
 

@@ -41,16 +41,21 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     rows = [
         {"rank": i, "score": round(h.score, 4), "source": h.chunk.source,
-         "page": h.chunk.page_start, "text": h.chunk.text, "chunk_id": h.chunk.chunk_id}
+         # Formats without pages (DOCX, HTML, ...) are cited by section instead.
+         "page": None if h.chunk.section else h.chunk.page_start,
+         **({"section": h.chunk.section} if h.chunk.section else {}),
+         "text": h.chunk.text, "chunk_id": h.chunk.chunk_id}
         for i, h in enumerate(hits, start=1)
     ]
+    wheres = [h.chunk.where for h in hits]
     if args.json:
         print_json(rows)
     elif not rows:
         print("Keine Treffer.")
     else:
-        for r in rows:
+        for r, where in zip(rows, wheres, strict=True):
             text = " ".join(r["text"].split())
-            print(f"[{r['rank']}] {r['source']}, S. {r['page']} (Score {r['score']:.3f})")
+            where = where.replace("Seite ", "S. ", 1)
+            print(f"[{r['rank']}] {r['source']}, {where} (Score {r['score']:.3f})")
             print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
     return 0
