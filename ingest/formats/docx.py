@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 from ingest.errors import CorruptFileError, EmptyFileError
+from ingest.formats import require
 from ingest.formats.safety import open_zip
 from ingest.formats.structure import Outline
 from rag.types import PageText
@@ -19,11 +20,11 @@ _HEADING_STYLES = ("heading", "überschrift", "title", "titel")
 
 def docx_blocks(data: bytes, *, path: Path, name: str, max_unpacked_mb: int) -> list[PageText]:
     open_zip(data, path=path, name=name, kind="DOCX", max_unpacked_mb=max_unpacked_mb)
-    try:
-        import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
+    docx = require("docx", "python-docx", path=path, name=name)
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
+    try:
         document = docx.Document(io.BytesIO(data))
         outline = Outline()
         for item in document.iter_inner_content():
@@ -36,8 +37,6 @@ def docx_blocks(data: bytes, *, path: Path, name: str, max_unpacked_mb: int) -> 
             elif isinstance(item, Table):
                 heads = _header_rows(item)
                 outline.table(_table_rows(item, heads), header_rows=heads)
-    except ImportError:
-        raise
     except Exception as exc:  # python-docx raises KeyError/ValueError on broken parts
         raise CorruptFileError(path, "DOCX-Datei ist beschädigt oder keine Word-Datei",
                                "DOCX file is broken or not a Word file", name=name) from exc

@@ -12,13 +12,13 @@ from typing import Any
 import defusedxml.ElementTree as DET
 
 from ingest.errors import CorruptFileError, EmptyFileError
+from ingest.formats import require
 from ingest.formats.structure import Outline
 from rag.types import PageText
 
 
 def html_blocks(data: bytes, *, path: Path, name: str) -> list[PageText]:
-    import trafilatura
-
+    trafilatura = require("trafilatura", "trafilatura", path=path, name=name)
     try:
         xml = trafilatura.extract(
             data, output_format="xml", include_tables=True, include_comments=False,

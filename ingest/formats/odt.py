@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import CorruptFileError, EmptyFileError
+from ingest.formats import require
 from ingest.formats.safety import open_zip
 from ingest.formats.structure import Outline
 from rag.types import PageText
@@ -19,14 +20,11 @@ _MAX_REPEAT = 100
 
 def odt_blocks(data: bytes, *, path: Path, name: str, max_unpacked_mb: int) -> list[PageText]:
     open_zip(data, path=path, name=name, kind="ODT", max_unpacked_mb=max_unpacked_mb)
+    opendocument = require("odf.opendocument", "odfpy", path=path, name=name)
     try:
-        from odf.opendocument import load
-
-        document = load(io.BytesIO(data))
+        document = opendocument.load(io.BytesIO(data))
         outline = Outline()
         _walk(document.text, outline)
-    except ImportError:
-        raise
     except Exception as exc:  # odfpy raises many kinds on broken files
         raise CorruptFileError(path, "ODT-Datei ist beschädigt oder kein OpenDocument-Text",
                                "ODT file is broken or not an OpenDocument text",
