@@ -29,12 +29,32 @@ def html_blocks(data: bytes, *, path: Path, name: str) -> list[PageText]:
         raise CorruptFileError(path, "HTML-Datei nicht lesbar", "HTML file not readable",
                                name=name) from exc
     if not xml:
-        raise EmptyFileError(path, "HTML-Seite enthält keinen erkennbaren Haupttext",
-                             "HTML page has no recognisable main text", name=name)
+        return _baseline(trafilatura, data, path=path, name=name)
     root = DET.fromstring(xml, forbid_dtd=True)
     outline = Outline()
     main = root.find("main")
     _walk(main if main is not None else root, outline)
+    if not outline.blocks:
+        raise EmptyFileError(path, "HTML-Seite enthält keinen erkennbaren Haupttext",
+                             "HTML page has no recognisable main text", name=name)
+    return outline.blocks
+
+
+def _baseline(trafilatura: Any, data: bytes, *, path: Path, name: str) -> list[PageText]:
+    """Very short pages (a one-line HTML mail) have no "main text" to find: all their
+    visible text then, by trafilatura's baseline extractor."""
+    from trafilatura.utils import decode_file
+
+    try:
+        markup = decode_file(data)
+        if "<body" not in markup.lower():  # a fragment: the parser wants a document
+            markup = f"<html><body>{markup}</body></html>"
+        _, text, _ = trafilatura.baseline(markup)
+    except Exception:  # noqa: BLE001 - reported as empty below
+        text = ""
+    outline = Outline()
+    for line in (text or "").split("\n"):
+        outline.paragraph(line)
     if not outline.blocks:
         raise EmptyFileError(path, "HTML-Seite enthält keinen erkennbaren Haupttext",
                              "HTML page has no recognisable main text", name=name)

@@ -200,3 +200,17 @@ def test_cli_json_cites_section_instead_of_page(tmp_path: Path, docs) -> None:  
     assert "28 Euro" in answer["answer"]
     plain = _rag(["ask", question], store).stdout
     assert "[1] betriebsvereinbarung_reisen.docx, Abschnitt 2.1, Tabelle 1, Zeile 1" in plain
+
+
+def test_html_only_mail_and_short_html(tmp_path: Path) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "kasse@verein.example", "Beitrag 2026"
+    msg.set_content("<html><body><p>Der Jahresbeitrag von 48 Euro wird am 15. Februar "
+                    "abgebucht.</p></body></html>", subtype="html")
+    (tmp_path / "beitrag.eml").write_bytes(msg.as_bytes())
+    text = " ".join(p.text for p in load_file(tmp_path / "beitrag.eml").pages)
+    assert "Betreff: Beitrag 2026" in text and "48 Euro wird am 15. Februar" in text
+    (tmp_path / "kurz.htm").write_bytes("<p>Grüße aus Köln</p>".encode())
+    assert [p.text for p in load_file(tmp_path / "kurz.htm").pages] == ["Grüße aus Köln"]
