@@ -141,9 +141,13 @@ def mail_attachments(path: Path, *, max_file_mb: int = 200) -> list[str]:
     try:
         data = _read_limited(path, max_file_mb, path.name)
         msg = eml_format.parse(data, path=path, name=path.name)
-        return eml_format.attachment_names(msg, sanitize_source_name)
+        return _readable(eml_format.attachment_names(msg, sanitize_source_name))
     except IngestError:
         return []
+
+
+def _readable(attachments: list[str]) -> list[str]:
+    return [a for a in attachments if Path(a).suffix.lower() in SUPPORTED_SUFFIXES]
 
 
 def _check_suffix(suffix: str, path: Path, name: str) -> None:
@@ -185,6 +189,12 @@ def _load_bytes(
                             f"{', '.join(attachments)} (attachments of an attached e-mail "
                             "are not read)")
             attachments = []
+        skipped = [a for a in attachments if a not in _readable(attachments)]
+        if skipped:  # logos, spreadsheets: the mail itself still counts
+            warnings.append(f"Anhänge übersprungen, Dateityp nicht unterstützt: "
+                            f"{', '.join(skipped)} (attachments skipped: file type not "
+                            "supported)")
+            attachments = _readable(attachments)
     else:
         pages = [PageText(1, _text_file(data, path=path, name=name, warnings=warnings))]
     return LoadedDocument(path=path, source=name, sha256=sha, pages=pages, warnings=warnings,

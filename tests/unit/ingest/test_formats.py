@@ -214,3 +214,11 @@ def test_html_only_mail_and_short_html(tmp_path: Path) -> None:
     assert "Betreff: Beitrag 2026" in text and "48 Euro wird am 15. Februar" in text
     (tmp_path / "kurz.htm").write_bytes("<p>Grüße aus Köln</p>".encode())
     assert [p.text for p in load_file(tmp_path / "kurz.htm").pages] == ["Grüße aus Köln"]
+
+
+def test_mail_attachment_of_unsupported_type_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    mail = D.make_eml(tmp_path / "rechnung.eml",
+                      ("tabelle.xlsx", b"PK\x03\x04 not really", "application", "octet-stream"))
+    doc = load_file(mail)
+    assert doc.attachments == []
+    assert any("tabelle.xlsx" in w and "übersprungen" in w for w in doc.warnings)
