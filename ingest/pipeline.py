@@ -24,7 +24,7 @@ import numpy as np
 from ingest.chunking import chunk_text
 from ingest.cleanup import clean_pages
 from ingest.errors import IngestError, LimitExceededError
-from ingest.formats.eml import attachment_source
+from ingest.formats.eml import SEPARATOR, attachment_source
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file, mail_attachments, sanitize_source_name
 from rag.components.store import DocumentRecord
 from rag.components.store.chroma import drop_collections, read_registry
@@ -160,7 +160,23 @@ class Ingestor:
             stages.report(everything=True)
             result = done.result()
             result.attachments = [f.result() for f in extra]
-            return result
+        if result.status != "failed":
+            self._drop_gone_attachments(path, source)
+        return result
+
+    def _drop_gone_attachments(self, path: Path, source: str | None) -> None:
+        """A changed mail may have lost attachments: their documents go with it."""
+        try:
+            mail = sanitize_source_name(source or path.name)
+        except IngestError:
+            return
+        if Path(mail).suffix.lower() != ".eml":
+            return
+        keep = {attachment_source(mail, a) for a in self._attachments(path)}
+        for doc in self.index.documents():
+            if (doc.source.startswith(mail + SEPARATOR) and doc.source not in keep
+                    and doc.path == str(path.resolve())):
+                self.index.delete_document(doc.doc_id)
 
     def _attachments(self, path: Path) -> list[str]:
         return mail_attachments(path, max_file_mb=self.settings.limits.max_file_mb)
@@ -329,6 +345,9 @@ class Ingestor:
                         done[-1].add_done_callback(lambda _: bar.update(1))
                 stages.report(everything=True)
             report.results.extend(f.result() for f in done)
+            for (path, attachment), result in zip(files, report.results, strict=True):
+                if attachment is None and result.status != "failed":
+                    self._drop_gone_attachments(path, None)
             if bar is not None:
                 bar.close()
             if prune:

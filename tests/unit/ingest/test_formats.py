@@ -222,3 +222,20 @@ def test_mail_attachment_of_unsupported_type_is_skipped_with_a_warning(tmp_path:
     doc = load_file(mail)
     assert doc.attachments == []
     assert any("tabelle.xlsx" in w and "übersprungen" in w for w in doc.warnings)
+
+
+def test_changed_mail_replaces_its_attachments(tmp_path: Path, embedder) -> None:  # noqa: ANN001
+    settings = make_settings(tmp_path)
+    index = Index(settings, embedder)
+    ing = Ingestor(settings, index)
+    mail = tmp_path / "brief.eml"
+    D.make_eml(mail, ("programm.docx", D.programme_docx(), *DOCX_MIME))
+    first = ing.ingest_file(mail)
+    assert first.status == "ingested"
+    assert [a.source for a in first.attachments] == ["brief.eml › programm.docx"]
+    D.make_eml(mail, ("anfahrt.txt", "Parkplätze gibt es am Sportplatz.".encode(),
+                      "text", "plain"))
+    report = ing.run([mail])
+    assert [(r.source, r.status) for r in report.results] == [
+        ("brief.eml", "replaced"), ("brief.eml › anfahrt.txt", "ingested")]
+    assert {d.source for d in index.documents()} == {"brief.eml", "brief.eml › anfahrt.txt"}
