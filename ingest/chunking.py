@@ -206,6 +206,7 @@ def chunk_text(
                 char_end=b,
                 chunk_index=index,
                 content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                sections=clean.sections_in(a, b),
             )
         )
     return chunks

@@ -387,6 +387,8 @@ def clean_pages(pages: list[PageText]) -> CleanText:
     Pages are separated by a blank line, except where a sentence runs on across the page
     break (" ") or a word is hyphenated across it (joined, hyphen dropped).
     """
+    if any(p.section for p in pages):
+        return _clean_sections(pages)
     prepared = [PageText(p.number, clean_page(p.text)) for p in pages]
     prepared = remove_headers_footers(prepared)
     texts = [(p.number, normalize_whitespace(join_hyphenation(p.text))) for p in prepared]
@@ -404,3 +406,26 @@ def clean_pages(pages: list[PageText]) -> CleanText:
         spans.append((num, pos, pos + len(t) + len(sep)))
         pos += len(t) + len(sep)
     return CleanText(text="".join(out), page_spans=spans)
+
+
+def _clean_sections(blocks: list[PageText]) -> CleanText:
+    """Formats without pages: every block (paragraph, heading, table row) is its own
+    paragraph with its section label. No header/footer detection (the readers leave page
+    furniture out) and no joining across blocks: a block ends its paragraph."""
+    out: list[str] = []
+    page_spans: list[tuple[int, int, int]] = []
+    section_spans: list[tuple[str, int, int]] = []
+    pos = 0
+    texts = [(b, normalize_whitespace(join_hyphenation(clean_page(b.text)))) for b in blocks]
+    texts = [(b, t) for b, t in texts if t]
+    for i, (b, t) in enumerate(texts):
+        sep = "\n\n" if i + 1 < len(texts) else ""
+        out.append(t + sep)
+        end = pos + len(t) + len(sep)
+        if page_spans and page_spans[-1][0] == b.number:
+            page_spans[-1] = (b.number, page_spans[-1][1], end)
+        else:
+            page_spans.append((b.number, pos, end))
+        section_spans.append((b.section, pos, end))
+        pos = end
+    return CleanText(text="".join(out), page_spans=page_spans, section_spans=section_spans)

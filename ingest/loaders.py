@@ -1,4 +1,8 @@
-"""Read .pdf, .txt and .md files into pages of raw text, with clear errors for bad files."""
+"""Read files into pages of raw text, with clear errors for bad files.
+
+.pdf, .txt and .md here; DOCX, ODT, HTML and e-mail in ingest.formats (cited by section,
+not page), PDF tables in ingest.formats.pdf_tables.
+"""
 
 from __future__ import annotations
 
@@ -26,11 +30,16 @@ from ingest.errors import (
     UnsafeNameError,
     UnsupportedFileError,
 )
+from ingest.formats import eml as eml_format
+from ingest.formats.docx import docx_blocks
+from ingest.formats.html import html_blocks
+from ingest.formats.odt import odt_blocks
+from ingest.formats.pdf_tables import TableFinder, has_rulings
 from rag.types import LoadedDocument, PageText
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".docx", ".odt", ".html", ".htm", ".eml")
 MAX_NAME_CHARS = 200
 
 # ---------------------------------------------------------------------------------------
@@ -92,34 +101,104 @@ def load_file(
     max_pages: int = 2000,
     pdf_password: str | None = None,
     source: str | None = None,
+    max_unpacked_mb: int = 500,
+    attachment: str | None = None,
 ) -> LoadedDocument:
     """Read one file into pages of raw text.
 
     ``source`` is the name shown to users (e.g. the upload's name when ``path`` is a temp
-    file); it is sanitised and its suffix decides the file type.
+    file); it is sanitised and its suffix decides the file type. ``attachment`` names an
+    attachment of the e-mail ``path`` (one of its ``LoadedDocument.attachments``): that
+    attachment is read instead, shown as "brief.eml › anhang.pdf".
     """
     path = Path(path)
     display = sanitize_source_name(source if source is not None else path.name)
+    if attachment is not None:
+        mail = display.split(eml_format.SEPARATOR)[0]
+        data = _read_limited(path, max_file_mb, mail)
+        inner = eml_format.attachment_bytes(data, attachment, path=path, name=mail,
+                                            sanitize=sanitize_source_name)
+        shown = eml_format.attachment_source(mail, attachment)
+        if not inner:
+            raise EmptyFileError(path, name=shown)
+        return _load_bytes(inner, Path(attachment).suffix.lower(), path=path, name=shown,
+                           max_pages=max_pages, pdf_password=pdf_password,
+                           max_unpacked_mb=max_unpacked_mb, nested=True)
     suffix = Path(display).suffix.lower() or path.suffix.lower()
+    _check_suffix(suffix, path, display)
+    data = _read_limited(path, max_file_mb, display)
+    return _load_bytes(data, suffix, path=path, name=display, max_pages=max_pages,
+                       pdf_password=pdf_password, max_unpacked_mb=max_unpacked_mb)
+
+
+def mail_attachments(path: Path, *, max_file_mb: int = 200) -> list[str]:
+    """Names of the attachments of the e-mail ``path`` (each is ingested on its own with
+    ``load_file(path, attachment=name)``); [] for other files or an unreadable mail, whose
+    error the mail's own ingest reports."""
+    path = Path(path)
+    if path.suffix.lower() != ".eml":
+        return []
+    try:
+        data = _read_limited(path, max_file_mb, path.name)
+        msg = eml_format.parse(data, path=path, name=path.name)
+        return _readable(eml_format.attachment_names(msg, sanitize_source_name))
+    except IngestError:
+        return []
+
+
+def _readable(attachments: list[str]) -> list[str]:
+    return [a for a in attachments if Path(a).suffix.lower() in SUPPORTED_SUFFIXES]
+
+
+def _check_suffix(suffix: str, path: Path, name: str) -> None:
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(ohne Endung)"
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
         raise UnsupportedFileError(
             path,
-            f"Dateityp {shown} wird nicht unterstützt; erlaubt sind .pdf, .txt, .md",
-            f"file type {suffix or '(none)'} not supported; allowed: .pdf, .txt, .md",
-            name=display,
+            f"Dateityp {shown} wird nicht unterstützt; erlaubt sind {allowed}",
+            f"file type {suffix or '(none)'} not supported; allowed: {allowed}",
+            name=name,
         )
-    data = _read_limited(path, max_file_mb, display)
+
+
+def _load_bytes(
+    data: bytes, suffix: str, *, path: Path, name: str, max_pages: int,
+    pdf_password: str | None, max_unpacked_mb: int, nested: bool = False,
+) -> LoadedDocument:
+    _check_suffix(suffix, path, name)
     sha = hashlib.sha256(data).hexdigest()
     warnings: list[str] = []
+    attachments: list[str] = []
     if suffix == ".pdf":
         pages = list(
-            _pdf_pages(data, path=path, name=display, max_pages=max_pages,
+            _pdf_pages(data, path=path, name=name, max_pages=max_pages,
                        pdf_password=pdf_password, warnings=warnings)
         )
+    elif suffix == ".docx":
+        pages = docx_blocks(data, path=path, name=name, max_unpacked_mb=max_unpacked_mb)
+    elif suffix == ".odt":
+        pages = odt_blocks(data, path=path, name=name, max_unpacked_mb=max_unpacked_mb)
+    elif suffix in (".html", ".htm"):
+        pages = html_blocks(data, path=path, name=name)
+    elif suffix == ".eml":
+        pages, attachments = eml_format.eml_blocks(data, path=path, name=name,
+                                                   sanitize=sanitize_source_name)
+        if nested and attachments:  # a forwarded mail's own attachments: not followed
+            warnings.append(f"Anhänge der angehängten E-Mail nicht gelesen: "
+                            f"{', '.join(attachments)} (attachments of an attached e-mail "
+                            "are not read)")
+            attachments = []
+        skipped = [a for a in attachments if a not in _readable(attachments)]
+        if skipped:  # logos, spreadsheets: the mail itself still counts
+            warnings.append(f"Anhänge übersprungen, Dateityp nicht unterstützt: "
+                            f"{', '.join(skipped)} (attachments skipped: file type not "
+                            "supported)")
+            attachments = _readable(attachments)
     else:
-        pages = [PageText(1, _text_file(data, path=path, name=display, warnings=warnings))]
-    return LoadedDocument(path=path, source=display, sha256=sha, pages=pages, warnings=warnings)
+        pages = [PageText(1, _text_file(data, path=path, name=name, warnings=warnings))]
+    return LoadedDocument(path=path, source=name, sha256=sha, pages=pages, warnings=warnings,
+                          attachments=attachments)
 
 
 def iter_pdf_pages(
@@ -214,6 +293,7 @@ def _pdf_pages(
         )
     failed: list[int] = []
     empty: list[int] = []
+    tables = TableFinder(data, pdf_password)
     for i in range(n):
         number = i + 1
         try:
@@ -222,6 +302,8 @@ def _pdf_pages(
                 failed.append(number)
                 continue
             text = _extract_page_text(page)
+            if _draws_rulings(page):
+                text = tables.page_text(number) or text
         except Exception as exc:  # pypdf raises many kinds on damaged objects
             log.debug("page %d of %s unreadable: %s", number, name, exc)
             failed.append(number)
@@ -326,6 +408,14 @@ def _content_missing(page: PageObject) -> bool:
         return False
     obj = ref.get_object()
     return obj is None or isinstance(obj, NullObject)
+
+
+def _draws_rulings(page: PageObject) -> bool:
+    try:
+        contents = page.get_contents()
+        return contents is not None and has_rulings(contents.get_data())
+    except Exception:  # noqa: BLE001 - no table search then; the text stays
+        return False
 
 
 def _extract_page_text(page: PageObject) -> str:

@@ -24,7 +24,8 @@ import numpy as np
 from ingest.chunking import chunk_text
 from ingest.cleanup import clean_pages
 from ingest.errors import IngestError, LimitExceededError
-from ingest.loaders import load_file, sanitize_source_name
+from ingest.formats.eml import SEPARATOR, attachment_source
+from ingest.loaders import SUPPORTED_SUFFIXES, load_file, mail_attachments, sanitize_source_name
 from rag.components.store import DocumentRecord
 from rag.components.store.chroma import drop_collections, read_registry
 from rag.index import Index
@@ -35,8 +36,6 @@ from rag.text.ids import doc_id_for
 from rag.types import Chunk, CleanText
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
 
 Status = Literal["ingested", "replaced", "unchanged", "failed", "pruned"]
 Progress = Callable[[str, float], None]  # (source, fraction done of this file)
@@ -52,6 +51,8 @@ class FileResult:
     chunks: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    # ingest_file of an e-mail: the results of its attachments (run() lists them itself).
+    attachments: list[FileResult] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +116,7 @@ class _Plan:
     doc_id: str
     sha: str
     prefix: str  # chunk-id prefix of this version (see Ingestor._version_prefix)
+    attachment: str | None = None  # an e-mail attachment's name: the file is the mail
 
 
 @dataclass(frozen=True)
@@ -153,16 +155,46 @@ class Ingestor:
     ) -> FileResult:
         with _Stages(self.index.embedder) as stages:
             done = self._ingest(path, source, progress, None, stages)
+            extra = [self._ingest(path, source, progress, None, stages, attachment=name)
+                     for name in self._attachments(path)]
             stages.report(everything=True)
-            return done.result()
+            result = done.result()
+            result.attachments = [f.result() for f in extra]
+        if result.status != "failed":
+            self._drop_gone_attachments(path, source)
+        return result
 
-    def _plan(self, path: Path, source: str | None) -> _Plan:
+    def _drop_gone_attachments(self, path: Path, source: str | None) -> None:
+        """A changed mail may have lost attachments: their documents go with it."""
+        try:
+            mail = sanitize_source_name(source or path.name)
+        except IngestError:
+            return
+        if Path(mail).suffix.lower() != ".eml":
+            return
+        keep = {attachment_source(mail, a) for a in self._attachments(path)}
+        for doc in self.index.documents():
+            if (doc.source.startswith(mail + SEPARATOR) and doc.source not in keep
+                    and doc.path == str(path.resolve())):
+                self.index.delete_document(doc.doc_id)
+
+    def _attachments(self, path: Path) -> list[str]:
+        return mail_attachments(path, max_file_mb=self.settings.limits.max_file_mb)
+
+    def _items(self, files: Sequence[Path]) -> list[tuple[Path, str | None]]:
+        """Files, each e-mail followed by its attachments (ingested as documents of their
+        own, named "brief.eml › anhang.pdf")."""
+        return [(f, name) for f in files for name in [None, *self._attachments(f)]]
+
+    def _plan(self, path: Path, source: str | None, attachment: str | None = None) -> _Plan:
         src = sanitize_source_name(source or path.name)
+        if attachment is not None:
+            src = attachment_source(src, attachment)
         if not path.is_file():
             raise IngestError(str(path), "Datei nicht gefunden (file not found)")
         doc_id = doc_id_for(src)
         sha = file_sha256(path)
-        return _Plan(src, doc_id, sha, self._version_prefix(doc_id, sha))
+        return _Plan(src, doc_id, sha, self._version_prefix(doc_id, sha), attachment)
 
     def _skips(self, existing: DocumentRecord | None, plan: _Plan) -> bool:
         """True when the stored record already is this version (an unchanged file)."""
@@ -172,7 +204,8 @@ class Ingestor:
         """load → clean → chunk: needs only the file, so it can run ahead in a thread."""
         s, shown = self.settings, str(path)
         doc = load_file(path, max_file_mb=s.limits.max_file_mb, max_pages=s.limits.max_pages,
-                        source=plan.source,
+                        source=plan.source, max_unpacked_mb=s.limits.max_unpacked_mb,
+                        attachment=plan.attachment,
                         pdf_password=s.ingest.pdf_password.get_secret_value() or None)
         clean = clean_pages(doc.pages)
         chunks = chunk_text(
@@ -189,14 +222,15 @@ class Ingestor:
                 f"{s.limits.max_chunks_per_file} (RAG_MAX_CHUNKS_PER_FILE)",
                 f"file yields {len(chunks)} chunks; at most {s.limits.max_chunks_per_file} allowed",
                 name=plan.source)
-        return _Parsed(plan, len(doc.pages), doc.warnings,
+        # A document without pages counts as one page (its blocks are sections).
+        return _Parsed(plan, len(doc.pages) if doc.paged else 1, doc.warnings,
                        [with_page_breaks(c, clean) for c in chunks])
 
-    def _parse_ahead(self, path: Path) -> _Parsed | None:
+    def _parse_ahead(self, path: Path, attachment: str | None = None) -> _Parsed | None:
         """``_parse`` for a file the batch will reach next; None where it would be skipped
         (unchanged) or fail early, which ``_ingest`` then reports itself."""
         try:
-            plan = self._plan(path, None)
+            plan = self._plan(path, None, attachment)
             if self._skips(self.index.store.get_document(plan.doc_id), plan):
                 return None
         except Exception:  # noqa: BLE001 - reported by _ingest in order
@@ -205,15 +239,15 @@ class Ingestor:
 
     def _ingest(
         self, path: Path, source: str | None, progress: Progress | None,
-        ahead: Future[_Parsed | None] | None, stages: _Stages,
+        ahead: Future[_Parsed | None] | None, stages: _Stages, attachment: str | None = None,
     ) -> Future[FileResult]:
         """Queue the file's batches and then its switch on ``stages``; the returned future
         resolves once the file is live (or failed), so the next file's batches can queue up
         while this one's are still being embedded and written."""
         started = time.perf_counter()
-        shown = str(path)
+        shown = str(path) if attachment is None else attachment_source(str(path), attachment)
         try:
-            plan = self._plan(path, source)
+            plan = self._plan(path, source, attachment)
             src, doc_id, prefix = plan.source, plan.doc_id, plan.prefix
             if stages.switching == doc_id:
                 stages.wait()  # the same name again in this batch: see the earlier version
@@ -232,7 +266,7 @@ class Ingestor:
                 parsed = self._parse(path, plan)
             writes = self._write(parsed.chunks, src, progress, stages)
         except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
-            return _done(_failed(path, exc))
+            return _done(_failed(path, exc, shown))
 
         def switch() -> FileResult:
             try:
@@ -246,7 +280,7 @@ class Ingestor:
                 )
                 self.index.activate(record)
             except Exception as exc:  # noqa: BLE001 - reported as this file's failure
-                return _failed(path, exc)
+                return _failed(path, exc, shown)
             return FileResult(shown, src, "replaced" if existing else "ingested",
                               pages=parsed.pages, chunks=len(parsed.chunks),
                               seconds=time.perf_counter() - started, warnings=parsed.warnings)
@@ -287,7 +321,7 @@ class Ingestor:
         show_progress: bool = False,
     ) -> IngestReport:
         report = IngestReport(pruned_requested=prune)
-        files = expand_paths(paths)
+        files = self._items(expand_paths(paths))
         # The lock first: a second writer is told "busy" before it loads the model.
         with store_write_lock(self.settings), self.index.write_lock():
             self.index.collect_garbage()
@@ -299,17 +333,21 @@ class Ingestor:
             with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser, \
                     _Stages(self.index.embedder) as stages:
                 ahead: Future[_Parsed | None] | None = None  # always for files[i]
-                for i, path in enumerate(files):
+                for i, (path, attachment) in enumerate(files):
                     mine, ahead = ahead, None
                     if i + 1 < len(files):
-                        ahead = parser.submit(self._parse_ahead, files[i + 1])
+                        ahead = parser.submit(self._parse_ahead, *files[i + 1])
                     if bar is not None:
                         bar.set_postfix_str(path.name[:40])
-                    done.append(self._ingest(path, None, progress, mine, stages))
+                    done.append(self._ingest(path, None, progress, mine, stages,
+                                             attachment=attachment))
                     if bar is not None:
                         done[-1].add_done_callback(lambda _: bar.update(1))
                 stages.report(everything=True)
             report.results.extend(f.result() for f in done)
+            for (path, attachment), result in zip(files, report.results, strict=True):
+                if attachment is None and result.status != "failed":
+                    self._drop_gone_attachments(path, None)
             if bar is not None:
                 bar.close()
             if prune:
@@ -414,12 +452,14 @@ def _done(result: FileResult) -> Future[FileResult]:
     return f
 
 
-def _failed(path: Path, exc: Exception) -> FileResult:
+def _failed(path: Path, exc: Exception, shown: str | None = None) -> FileResult:
+    shown = shown or str(path)
+    name = Path(shown).name
     if isinstance(exc, IngestError):
-        return FileResult(str(path), path.name, "failed", error=_one_line(exc, path))
-    log.error("ingest of %s failed", path, exc_info=exc)
-    return FileResult(str(path), path.name, "failed",
-                      error=f"{path.name}: unerwarteter Fehler (unexpected error): "
+        return FileResult(shown, name, "failed", error=_one_line(exc, path))
+    log.error("ingest of %s failed", shown, exc_info=exc)
+    return FileResult(shown, name, "failed",
+                      error=f"{name}: unerwarteter Fehler (unexpected error): "
                             f"{type(exc).__name__}: {exc}")
 
 

@@ -104,7 +104,8 @@ def resolve_citations(text: str, sources: Sequence[SearchHit]) -> CitationResult
     for n in sorted(n for n in cited if n in valid):
         chunk = sources[n - 1].chunk
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page_start,
-                                  text=chunk.text, chunk_id=chunk.chunk_id))
+                                  text=chunk.text, chunk_id=chunk.chunk_id,
+                                  section=chunk.section))
     return CitationResult(text, citations, unknown)
 
 
@@ -118,18 +119,23 @@ def to_answer(text: str, sources: Sequence[SearchHit], *, retrieved: Sequence[Se
     )
 
 
+def _short(where: str) -> str:
+    """"Seite 3" -> "S. 3"; a section label stays as it is."""
+    return where.replace("Seite ", "S. ", 1) if where.startswith("Seite ") else where
+
+
 def format_sources(answer: Answer) -> str:
-    """The sources under an answer, for people (CLI, chat endpoint): file and page."""
-    lines = [f"[{c.n}] {c.source}, S. {c.page}" for c in answer.citations]
+    """The sources under an answer, for people (CLI, chat endpoint): file and page/section."""
+    lines = [f"[{c.n}] {c.source}, {_short(c.where)}" for c in answer.citations]
     if lines:
         return "Quellen:\n" + "\n".join(lines)
     if answer.answerable and answer.retrieved:
         # A generated answer without [n] markers: name what it was based on, as such.
-        found = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        found = [f"- {h.chunk.source}, {_short(h.chunk.where)}" for h in answer.retrieved[:3]]
         return ("Hinweis: Das Modell hat keine Quelle zitiert. Gefundene Passagen:\n"
                 + "\n".join(found))
     if not answer.answerable and answer.retrieved:
         # A refusal still points to the closest passages, marked as such.
-        near = [f"- {h.chunk.source}, S. {h.chunk.page_start}" for h in answer.retrieved[:3]]
+        near = [f"- {h.chunk.source}, {_short(h.chunk.where)}" for h in answer.retrieved[:3]]
         return "Vielleicht hilfreich:\n" + "\n".join(near)
     return ""

@@ -50,10 +50,18 @@ def pages_label(hit: SearchHit) -> str:
     return str(c.page_start) if c.page_end == c.page_start else f"{c.page_start}-{c.page_end}"
 
 
+def location_attr(hit: SearchHit) -> str:
+    """``seite="3"``, or ``abschnitt="Abschnitt 3.2, Absatz 4"`` for formats without pages."""
+    section = hit.chunk.section
+    if section:
+        return f'abschnitt="{_attr(section)}"'
+    return f'seite="{pages_label(hit)}"'
+
+
 def format_source(n: int, hit: SearchHit, text: str | None = None) -> str:
     body = neutralise((text if text is not None else hit.chunk.text).strip())
     return (
-        f'<quelle nr="{n}" datei="{_attr(hit.chunk.source)}" seite="{pages_label(hit)}">\n'
+        f'<quelle nr="{n}" datei="{_attr(hit.chunk.source)}" {location_attr(hit)}>\n'
         f"{body}\n</quelle>"
     )
 

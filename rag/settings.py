@@ -178,6 +178,8 @@ class LimitsSettings(_Section):
     max_file_mb: int = Field(200, alias="max_file_mb")
     max_pages: int = Field(2000, alias="max_pages")
     max_chunks_per_file: int = Field(20000, alias="max_chunks_per_file")
+    # DOCX/ODT are ZIP archives: more unpacked bytes than this is refused as a zip bomb.
+    max_unpacked_mb: int = Field(500, ge=1, alias="max_unpacked_mb")
 
 
 class ServerSettings(_Section):

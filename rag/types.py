@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,16 @@ def version_prefix(chunk_id: str) -> str:
 
 @dataclass(frozen=True)
 class PageText:
-    """Raw text of one page; ``number`` is 1-based (text files are one page)."""
+    """Raw text of one page; ``number`` is 1-based (text files are one page).
+
+    Formats without pages (DOCX, ODT, HTML, e-mail) give one "page" per paragraph, heading
+    or table row, all numbered 1, each with its citation label in ``section``
+    ("Abschnitt 3.2, Absatz 4").
+    """
 
     number: int
     text: str
+    section: str = ""
 
 
 @dataclass
@@ -30,6 +37,13 @@ class LoadedDocument:
     sha256: str  # of the file bytes; the document's version
     pages: list[PageText]
     warnings: list[str] = field(default_factory=list)
+    # E-mail: names of the attachments, each ingested as its own document.
+    attachments: list[str] = field(default_factory=list)
+
+    @property
+    def paged(self) -> bool:
+        """False for formats cited by section instead of page."""
+        return not any(p.section for p in self.pages)
 
 
 @dataclass
@@ -42,6 +56,14 @@ class CleanText:
 
     text: str
     page_spans: list[tuple[int, int, int]]
+    # Non-paged formats: ``(label, start, end)`` char ranges, like ``page_spans``.
+    section_spans: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def sections_in(self, start: int, end: int) -> str:
+        """The ``Chunk.sections`` value for the chunk ``text[start:end]``."""
+        marks = [(max(s - start, 0), label) for label, s, e in self.section_spans
+                 if s < end and e > start]
+        return json.dumps(marks, ensure_ascii=False) if marks else ""
 
     def page_at(self, offset: int) -> int:
         starts = [s for _, s, _ in self.page_spans]
@@ -66,6 +88,33 @@ class Chunk:
     # Where pages change inside the chunk: "offset:page;offset:page" (offsets relative to
     # the chunk text), so a quoted sentence can be cited with its own page.
     page_breaks: str = ""
+    # Formats without pages: JSON list of [offset, label] (offsets relative to the chunk
+    # text), e.g. [[0, "Abschnitt 2, Absatz 1"], [180, "Abschnitt 2, Absatz 2"]]; citations
+    # name the section instead of a page. Empty for paged documents.
+    sections: str = ""
+
+    @property
+    def section(self) -> str | None:
+        """Citation label of the chunk's start; None for paged documents."""
+        return self.section_of(0)
+
+    def section_of(self, offset: int) -> str | None:
+        if not self.sections:
+            return None
+        marks = json.loads(self.sections)
+        label = marks[0][1]
+        for off, lab in marks:
+            if offset >= off:
+                label = lab
+        return label
+
+    @property
+    def where(self) -> str:
+        """"Seite 3" or "Abschnitt 3.2, Absatz 4", for display."""
+        return self.section or f"Seite {self.page_start}"
+
+    def section_labels(self) -> list[str]:
+        return [lab for _, lab in json.loads(self.sections)] if self.sections else []
 
     @property
     def version_prefix(self) -> str:
@@ -98,9 +147,12 @@ class SearchHit:
 
     def to_json(self, rank: int) -> dict[str, Any]:
         """One row of `rag search --json` (and POST /v1/search)."""
+        section = self.chunk.section
+        # Formats without pages (DOCX, HTML, ...) are cited by section instead.
         return {"rank": rank, "score": round(self.score, 4), "source": self.chunk.source,
-                "page": self.chunk.page_start, "text": self.chunk.text,
-                "chunk_id": self.chunk.chunk_id}
+                "page": None if section else self.chunk.page_start,
+                **({"section": section} if section else {}),
+                "text": self.chunk.text, "chunk_id": self.chunk.chunk_id}
 
 
 @dataclass(frozen=True)
@@ -111,8 +163,17 @@ class Citation:
     text: str  # the cited passage
     chunk_id: str = ""
     quote: str = ""  # the sentence the answer took from it (extractive), for highlighting
+    section: str | None = None  # formats without pages: "Abschnitt 3.2, Absatz 4"
+
+    @property
+    def where(self) -> str:
+        """"Seite 3" or "Abschnitt 3.2, Absatz 4", for display."""
+        return self.section or f"Seite {self.page}"
 
     def to_json(self) -> dict[str, Any]:
+        if self.section:
+            return {"n": self.n, "source": self.source, "page": None,
+                    "section": self.section, "text": self.text}
         return {"n": self.n, "source": self.source, "page": self.page, "text": self.text}
 
 

@@ -73,9 +73,11 @@ def load_qa() -> list[dict]:
 
 
 def corpus_files() -> list[Path]:
-    """The demo documents (PDFs and any .txt/.md document except the README)."""
+    """The demo documents (every file ingest reads, except the README)."""
+    from ingest.loaders import SUPPORTED_SUFFIXES
+
     return sorted(p for p in CORPORA.iterdir()
-                  if p.suffix.lower() in (".pdf", ".txt", ".md") and p.name != "README.md")
+                  if p.suffix.lower() in SUPPORTED_SUFFIXES and p.name != "README.md")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ When the page is shown for a citation, the quoted sentences are marked on it
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def highlight_caption(shown: HighlightedPage, page: int) -> str:
     return "Zitat auf der Seite markiert." + note
 
 
+def _mime(path: Path) -> str:
+    """The download's type; the file of an e-mail attachment is the mail itself."""
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
 def render_page_preview(path: Path | None, source: str, page: int, *, key: str,
                         quotes: Sequence[str] = ()) -> None:
     """A toggle that shows the page as an image, plus downloads of the page and the file.
@@ -61,7 +67,7 @@ def render_page_preview(path: Path | None, source: str, page: int, *, key: str,
         "Originaldatei herunterladen",
         data=lambda: path.read_bytes(),  # read only when clicked
         file_name=source, key=f"{key}-file",
-        mime="application/pdf" if is_pdf else "text/plain",
+        mime="application/pdf" if is_pdf else _mime(path),
     )
     if not is_pdf:
         return

@@ -152,9 +152,10 @@ def render_result(label: str, mode: str, result: CheckResult) -> None:
     st.line_chart(curve, x="k", y="Recall@k", y_label="Recall@k", x_label="k", height=260)
     rows = [{
         "Frage": q.item.question,
-        "Gold": f"{q.item.doc}, S. {q.item.page}",
+        "Gold": f"{q.item.doc}, {q.item.section or f'S. {q.item.page}'}",
         "Rang": q.rank if q.rank is not None else "–",
-        "Bester Treffer": f"{q.top_source}, S. {q.top_page}" if q.top_source else "–",
+        "Bester Treffer": (f"{q.top_source}, {q.top_section or f'S. {q.top_page}'}"
+                           if q.top_source else "–"),
     } for q in result.questions]
     with st.expander("Ergebnis je Frage"):
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -36,7 +36,7 @@ def _dropzone_rules(keys: tuple[str, ...], button: str, hint: str) -> str:
 def inject(max_file_mb: int) -> None:
     css = _dropzone_rules(DOCUMENT_UPLOADERS, "Dateien auswählen",
                           f"oder hierher ziehen • höchstens {max_file_mb} MB je Datei • "
-                          "PDF, TXT, MD")
+                          "PDF, DOCX, ODT, HTML, EML, TXT, MD")
     css += _dropzone_rules((GOLD_UPLOADER,), "Datei auswählen",
                            "oder hierher ziehen • JSONL")
     st.html(f"<style>{css}</style>")

@@ -17,7 +17,7 @@ from typing import Protocol
 import streamlit as st
 
 from ingest.errors import IngestError
-from ingest.loaders import sanitize_source_name
+from ingest.loaders import SUPPORTED_SUFFIXES, sanitize_source_name
 from ingest.pipeline import FileResult, Ingestor
 from rag.index import StoreBusyError
 from rag.paths import uploads_dir as rag_uploads_dir
@@ -26,7 +26,7 @@ from rag.text.ids import doc_id_for
 from ui import resources
 from ui.safe_text import md_escape
 
-UPLOAD_TYPES = ["pdf", "txt", "md"]
+UPLOAD_TYPES = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
 STATUS_LABELS = {
     "ingested": "neu",
     "replaced": "ersetzt",
@@ -126,8 +126,8 @@ def ingest_uploads(uploads: Sequence[Upload], settings: Settings) -> list[Upload
                     overall.progress((i + frac) / n, text=f"Gesamt: {i} von {n} Dateien")
 
                 bar.progress(0.0, text=f"{md_escape(upload.name)}: wird gelesen …")
-                result = _ingest_one(upload, settings, ingestor, progress)
-                results.append(result)
+                result, *attachments = _ingest_one(upload, settings, ingestor, progress)
+                results += [result, *attachments]
                 bar.progress(1.0, text=f"{md_escape(upload.name)}: {md_escape(result.label)}")
                 overall.progress((i + 1) / n, text=f"Gesamt: {i + 1} von {n} Dateien")
     except StoreBusyError as exc:
@@ -140,25 +140,32 @@ def ingest_uploads(uploads: Sequence[Upload], settings: Settings) -> list[Upload
     return results
 
 
-def _ingest_one(upload: Upload, settings: Settings, ingestor: Ingestor, progress) -> UploadResult:
+def _ingest_one(upload: Upload, settings: Settings, ingestor: Ingestor,
+                progress) -> list[UploadResult]:
+    """The upload's result, then one per e-mail attachment (each a document of its own)."""
     if (big := _too_big(upload, settings)) is not None:
-        return big
+        return [big]
     try:
         name = sanitize_source_name(upload.name)
     except IngestError as exc:
-        return UploadResult(upload.name, "failed", exc.reason_de)
+        return [UploadResult(upload.name, "failed", exc.reason_de)]
     target = uploads_dir(settings) / name
     previous = ingestor.index.store.get_document(doc_id_for(name))
     try:
         backup = _save(upload.getvalue(), target)
     except OSError as exc:
-        return UploadResult(name, "failed", f"Datei konnte nicht gespeichert werden: {exc}")
+        return [UploadResult(name, "failed", f"Datei konnte nicht gespeichert werden: {exc}")]
     result = ingestor.ingest_file(target, source=name, progress=progress)
     _settle(target, backup, result)
     if result.status in ("ingested", "replaced") and previous is not None:
         _drop_stale_copy(Path(previous.path), target, settings)
-    error = _without_name(result.error, name) if result.error else None
-    return UploadResult(name, result.status, error, result.pages, result.chunks,
+    return [_row(r, name) for r in [result, *result.attachments]]
+
+
+def _row(result: FileResult, name: str) -> UploadResult:
+    shown = result.source or name
+    error = _without_name(result.error, shown) if result.error else None
+    return UploadResult(shown, result.status, error, result.pages, result.chunks,
                         tuple(result.warnings))
 
 
@@ -189,7 +196,7 @@ def render_results(results: Sequence[UploadResult]) -> None:
 def render_uploader(settings: Settings, *, key: str) -> list[UploadResult]:
     """The uploader; new files are ingested right away, results stay until the next upload."""
     files = st.file_uploader(
-        "PDF-, TXT- oder Markdown-Dateien hochladen",
+        "Dokumente hochladen (PDF, Word, OpenDocument, HTML, E-Mail, Text)",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         key=key,

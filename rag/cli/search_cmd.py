@@ -41,13 +41,15 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, ValueError) as exc:
         return fail(str(exc))
     rows = [h.to_json(i) for i, h in enumerate(hits, start=1)]
+    wheres = [h.chunk.where for h in hits]
     if args.json:
         print_json(rows)
     elif not rows:
         print("Keine Treffer.")
     else:
-        for r in rows:
+        for r, where in zip(rows, wheres, strict=True):
             text = " ".join(r["text"].split())
-            print(f"[{r['rank']}] {r['source']}, S. {r['page']} (Score {r['score']:.3f})")
+            where = where.replace("Seite ", "S. ", 1)
+            print(f"[{r['rank']}] {r['source']}, {where} (Score {r['score']:.3f})")
             print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
     return 0

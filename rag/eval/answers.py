@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.answering import answer_question
+from rag.eval.qa_check import in_section
 from rag.eval.retrieval import ingest_corpus, scratch_settings
 from rag.index import Index
 from rag.settings import Settings, get_settings
-from rag.types import Answer
+from rag.types import Answer, Citation
 
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 _QUOTE = re.compile(r"„(.+?)“")
@@ -70,6 +71,15 @@ def first_quote(answer: str) -> str:
     return m.group(1) if m else answer
 
 
+def _cites_gold(c: Citation, row: dict[str, Any]) -> bool:
+    """The citation names the gold page, or the gold section of a document without pages."""
+    if c.source != row["doc"]:
+        return False
+    if row.get("section"):
+        return bool(c.section) and in_section(c.section, row["section"])
+    return c.page == row["page"]
+
+
 def check(row: dict[str, Any], answer: Answer) -> Row:
     answerable = bool(row.get("doc"))
     gold = normalise(row["answer"]) if answerable else ""
@@ -81,8 +91,7 @@ def check(row: dict[str, Any], answer: Answer) -> Row:
         in_answer=answerable and answer.answerable and gold in text,
         in_first=answerable and answer.answerable and gold in normalise(
             first_quote(answer.answer)),
-        page_cited=answerable and any(c.source == row["doc"] and c.page == row["page"]
-                                      for c in answer.citations),
+        page_cited=answerable and any(_cites_gold(c, row) for c in answer.citations),
         confidence=answer.confidence,
     )
 

@@ -2,8 +2,11 @@
 
 Gold files use corpora/qa.jsonl's format, one JSON object per line:
 ``{"question", "doc", "page", "answer", "kind"}``. A hit is correct when it comes from
-``doc`` and its page range contains ``page``. Unanswerable rows (``kind ==
-"unanswerable"`` or no ``doc``) have no gold passage and are skipped.
+``doc`` and its page range contains ``page``. Documents without pages (DOCX, ODT, HTML,
+e-mail) give ``"page": null`` and ``"section"`` instead (e.g. "§ 2, Tabelle 1, Zeile 2"):
+a hit is correct when it covers that section (or a part of it: "§ 2" matches "§ 2,
+Absatz 1"). Unanswerable rows (``kind == "unanswerable"`` or no ``doc``) have no gold
+passage and are skipped.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ class Searchable(Protocol):
 class GoldItem:
     question: str
     doc: str
-    page: int
+    page: int  # 0 where the gold is a section
     id: str = ""
     kind: str = ""
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class QuestionResult:
     rank: int | None  # 1-based rank of the first correct hit within the searched depth
     top_source: str = ""
     top_page: int = 0
+    top_section: str = ""  # documents without pages
 
 
 @dataclass
@@ -73,18 +78,29 @@ def load_gold(lines: Iterable[str]) -> tuple[list[GoldItem], int]:
         if row.get("kind") == "unanswerable" or not row.get("doc"):
             skipped += 1
             continue
+        section = str(row.get("section") or "")
         try:
-            page = int(row["page"])
+            page = 0 if section and row.get("page") is None else int(row["page"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise GoldFormatError(f"Zeile {no}: Feld 'page' (Seitenzahl) fehlt") from exc
+            raise GoldFormatError(
+                f"Zeile {no}: Feld 'page' (Seitenzahl) oder 'section' fehlt") from exc
         items.append(GoldItem(str(row["question"]).strip(), str(row["doc"]), page,
-                              str(row.get("id", "")), str(row.get("kind", ""))))
+                              str(row.get("id", "")), str(row.get("kind", "")), section))
     return items, skipped
+
+
+def in_section(label: str, gold: str) -> bool:
+    """``label`` is the gold section or a part of it ("§ 2, Absatz 1" is in "§ 2")."""
+    return label == gold or label.startswith(gold + ",")
 
 
 def is_gold(hit: SearchHit, item: GoldItem) -> bool:
     c = hit.chunk
-    return c.source == item.doc and c.page_start <= item.page <= c.page_end
+    if c.source != item.doc:
+        return False
+    if item.section:
+        return any(in_section(label, item.section) for label in c.section_labels())
+    return c.page_start <= item.page <= c.page_end
 
 
 def first_correct_rank(hits: Sequence[SearchHit], item: GoldItem) -> int | None:
@@ -111,7 +127,8 @@ def run_check(
         hits = index.search(item.question, depth)
         top = hits[0].chunk if hits else None
         results.append(QuestionResult(item, first_correct_rank(hits, item),
-                                      top.source if top else "", top.page_start if top else 0))
+                                      top.source if top else "", top.page_start if top else 0,
+                                      (top.section or "") if top else ""))
         if progress:
             progress(done, len(items))
     ranks = [r.rank for r in results]

@@ -19,13 +19,16 @@ def hit_to_document(hit: SearchHit) -> Document:
     meta: dict[str, Any] = hit.chunk.metadata()
     meta["score"] = hit.score
     meta["page"] = hit.chunk.page_start
+    if hit.chunk.section:
+        meta["section"] = hit.chunk.section
     return Document(page_content=hit.chunk.text, metadata=meta, id=hit.chunk.chunk_id)
 
 
 def format_documents(docs: Sequence[Document]) -> str:
     """Documents as numbered sources for a prompt: ``[n] Datei, S. Seite`` and the text."""
     return "\n\n".join(
-        f"[{n}] {d.metadata.get('source', '?')}, S. {d.metadata.get('page', '?')}\n"
+        f"[{n}] {d.metadata.get('source', '?')}, "
+        f"{d.metadata.get('section') or 'S. ' + str(d.metadata.get('page', '?'))}\n"
         f"{d.page_content}"
         for n, d in enumerate(docs, start=1)
     )

@@ -378,3 +378,30 @@ def test_generated_answer_without_citations_is_flagged(
     assert any("keine Quelle zitiert" in w.value for w in at.warning)
     assert "**Gefundene Passagen**" in texts(at)
     assert any("quelle-maybe" in h for h in htmls(at))
+
+
+def test_upload_word_and_mail_cites_sections(app_env: Path, tmp_path: Path) -> None:
+    from tests.support import documents as D
+
+    at = start()
+    uploader = next(u for u in at.get("file_uploader") if "upload-chat" in u.id)
+    accepted = set(uploader.proto.type)
+    assert {".docx", ".odt", ".html", ".htm", ".eml"} <= accepted | {f".{t}" for t in accepted}
+    docx_bytes = D.make_docx(tmp_path / "b.docx").read_bytes()
+    mail = D.make_eml(tmp_path / "m.eml", ("programm.docx", D.programme_docx(), "application",
+                                           "vnd.openxmlformats-officedocument"
+                                           ".wordprocessingml.document")).read_bytes()
+    upload(at, [("betriebsvereinbarung.docx", docx_bytes, "application/octet-stream"),
+                ("sommerfest.eml", mail, "message/rfc822")])
+    shown = texts(at)
+    for name in ("betriebsvereinbarung.docx", "sommerfest.eml", "sommerfest.eml › programm.docx"):
+        assert any(f"**{name}** — neu (" in t for t in shown), (name, shown)
+
+    ask(at, "Wie hoch ist das Tagegeld im Inland bei der Wendelin Gießerei?")
+    answer = last_answer(at)
+    assert answer.answerable
+    cited = answer.citations[0]
+    assert cited.source == "betriebsvereinbarung.docx"
+    assert cited.section == "Abschnitt 2.1, Tabelle 1, Zeile 1"
+    labels = [e.label for e in at.expander]
+    assert md_escape("[1] betriebsvereinbarung.docx, Abschnitt 2.1, Tabelle 1, Zeile 1") in labels

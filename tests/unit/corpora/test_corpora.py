@@ -27,6 +27,7 @@ ROOT = REPO
 CORPORA = ROOT / "corpora"
 QA_PATH = CORPORA / "qa.jsonl"
 GENERATOR = CORPORA / "make_corpora.py"
+DOCX_GENERATOR = CORPORA / "make_docx.py"
 
 EXPECTED_PAGES = {
     "reisekostenrichtlinie.pdf": 5,
@@ -50,6 +51,8 @@ HEADERS = {
 # plain-text documents count as a single page (page 1)
 TEXT_DOCS = {"it_kurzinfo.md": 1}
 DOC_PAGES = {**EXPECTED_PAGES, **TEXT_DOCS}
+# documents without pages: gold rows name a section ("page": null, "section": ...)
+SECTION_DOCS = ("protokoll_betriebsrat.docx",)
 KINDS = {"direct", "paraphrase", "unanswerable"}
 
 LIGATURES = {
@@ -87,6 +90,20 @@ def norm_pages(raw_pages) -> dict[str, list[str]]:
     for name in TEXT_DOCS:
         pages[name] = [normalise((CORPORA / name).read_text(encoding="utf-8"))]
     return pages
+
+
+@pytest.fixture(scope="module")
+def sections() -> dict[str, list[tuple[str, str]]]:
+    """(section label, normalised text) of every block of the documents without pages, as
+    Quelle's reader labels them (the labels are what citations and gold rows name)."""
+    from ingest.loaders import load_file
+
+    return {name: [(p.section, normalise(p.text)) for p in load_file(CORPORA / name).pages]
+            for name in SECTION_DOCS}
+
+
+def _in_section(label: str, gold: str) -> bool:
+    return label == gold or label.startswith(gold + ",")
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +207,10 @@ def test_qa_schema_and_mix(qa):
         if q["kind"] == "unanswerable":
             assert q["doc"] is None and q["page"] is None and q["answer"] is None, q["id"]
             continue
+        if q["doc"] in SECTION_DOCS:
+            assert q["page"] is None and isinstance(q["section"], str), q["id"]
+            assert q["split"] == "test" and "pages" not in q, q["id"]
+            continue
         assert q["doc"] in DOC_PAGES, q["id"]
         assert isinstance(q["page"], int) and 1 <= q["page"] <= DOC_PAGES[q["doc"]]
         assert isinstance(q["answer"], str) and q["answer"].strip(), q["id"]
@@ -203,12 +224,16 @@ def test_qa_covers_every_document_and_page(qa):
     for name, n in DOC_PAGES.items():
         for page in range(1, n + 1):
             assert (name, page) in covered, f"no question for {name} p.{page}"
+    for name in SECTION_DOCS:
+        rows = [q for q in qa if q["doc"] == name]
+        assert len(rows) >= 8, name
+        assert sum("Tabelle" in q["section"] for q in rows) >= 4, "table-cell questions"
 
 
 def test_answers_occur_on_gold_page(qa, norm_pages):
     missing = []
     for q in qa:
-        if q["kind"] == "unanswerable":
+        if q["kind"] == "unanswerable" or q["doc"] in SECTION_DOCS:
             continue
         if normalise(q["answer"]) not in norm_pages[q["doc"]][q["page"] - 1]:
             missing.append((q["id"], q["doc"], q["page"], q["answer"]))
@@ -219,7 +244,7 @@ def test_answers_are_distinctive_within_their_document(qa, norm_pages):
     """The answer span must not also sit on a page that is not listed as valid."""
     dupes = []
     for q in qa:
-        if q["kind"] == "unanswerable":
+        if q["kind"] == "unanswerable" or q["doc"] in SECTION_DOCS:
             continue
         valid = set(q.get("pages", [q["page"]]))
         ans = normalise(q["answer"])
@@ -227,6 +252,40 @@ def test_answers_are_distinctive_within_their_document(qa, norm_pages):
             if no not in valid and ans in text:
                 dupes.append((q["id"], q["doc"], no))
     assert not dupes, dupes
+
+
+def test_section_answers_occur_in_their_section_only(qa, sections):
+    """Rows about documents without pages: the answer is in the gold section and nowhere
+    else in the document; a section that exists is named."""
+    wrong = []
+    for q in qa:
+        if q["doc"] not in SECTION_DOCS:
+            continue
+        ans = normalise(q["answer"])
+        inside = [label for label, text in sections[q["doc"]] if ans in text]
+        if not inside or not all(_in_section(label, q["section"]) for label in inside):
+            wrong.append((q["id"], q["section"], inside))
+    assert not wrong, wrong
+
+
+def test_docx_generator_is_deterministic(tmp_path):
+    pytest.importorskip("docx")
+    for out in (tmp_path / "a", tmp_path / "b"):
+        subprocess.run([sys.executable, str(DOCX_GENERATOR), "--out", str(out), "-q"],
+                       check=True, cwd=str(ROOT), timeout=120)
+    spec = importlib.util.spec_from_file_location("make_docx_under_test", DOCX_GENERATOR)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    from ingest.loaders import load_file
+
+    for name in SECTION_DOCS:
+        a, b = tmp_path / "a" / name, tmp_path / "b" / name
+        assert a.read_bytes() == b.read_bytes(), f"{name} differs between runs"
+        if gen.local_env() == gen.BUILD_ENV:
+            assert a.read_bytes() == (CORPORA / name).read_bytes(), (
+                f"{name}: committed file is out of date; run python corpora/make_docx.py")
+        else:  # another python-docx: bytes may differ, the text must not
+            assert load_file(a).pages == load_file(CORPORA / name).pages
 
 
 def test_paraphrased_questions_do_not_quote_the_answer(qa):

@@ -246,9 +246,9 @@ def test_limits(three_pages: Path) -> None:
 
 
 def test_unsupported_suffix(tmp_path: Path) -> None:
-    (tmp_path / "brief.docx").write_bytes(b"PK\x03\x04 zip")
-    with pytest.raises(UnsupportedFileError, match="Dateityp .docx wird nicht unterstützt"):
-        load_file(tmp_path / "brief.docx")
+    (tmp_path / "tabelle.xlsx").write_bytes(b"PK\x03\x04 zip")
+    with pytest.raises(UnsupportedFileError, match="Dateityp .xlsx wird nicht unterstützt"):
+        load_file(tmp_path / "tabelle.xlsx")
 
 
 def test_source_name_decides_type_and_is_sanitised(three_pages: Path, tmp_path: Path) -> None:
