@@ -25,12 +25,16 @@ from ingest.errors import (
     NoTextLayerError,
     UnsafeNameError,
     UnsupportedFileError,
+    format_page_ranges,
 )
+from ingest.images import IMAGE_SUFFIXES, load_image_pages, sniff_image
+from ingest.ocr import OcrOptions, ocr_pdf_pages
 from rag.types import LoadedDocument, PageText
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", *IMAGE_SUFFIXES)
+_ALLOWED = ".pdf, .txt, .md, .png, .jpg, .jpeg, .tif, .tiff"
 MAX_NAME_CHARS = 200
 
 # ---------------------------------------------------------------------------------------
@@ -92,11 +96,13 @@ def load_file(
     max_pages: int = 2000,
     pdf_password: str | None = None,
     source: str | None = None,
+    ocr: OcrOptions | None = None,
 ) -> LoadedDocument:
     """Read one file into pages of raw text.
 
     ``source`` is the name shown to users (e.g. the upload's name when ``path`` is a temp
-    file); it is sanitised and its suffix decides the file type.
+    file); it is sanitised and its suffix decides the file type (an image named .pdf is
+    read as the image it is). ``ocr``: how scanned pages and images are read (OCR).
     """
     path = Path(path)
     display = sanitize_source_name(source if source is not None else path.name)
@@ -105,18 +111,27 @@ def load_file(
         shown = suffix or "(ohne Endung)"
         raise UnsupportedFileError(
             path,
-            f"Dateityp {shown} wird nicht unterstützt; erlaubt sind .pdf, .txt, .md",
-            f"file type {suffix or '(none)'} not supported; allowed: .pdf, .txt, .md",
+            f"Dateityp {shown} wird nicht unterstützt; erlaubt sind {_ALLOWED}",
+            f"file type {suffix or '(none)'} not supported; allowed: {_ALLOWED}",
             name=display,
         )
     data = _read_limited(path, max_file_mb, display)
     sha = hashlib.sha256(data).hexdigest()
     warnings: list[str] = []
-    if suffix == ".pdf":
+    ocr = ocr or OcrOptions()
+    image = sniff_image(data) if suffix in (".pdf", *IMAGE_SUFFIXES) else None
+    if image is not None:
+        pages = load_image_pages(data, ocr, path=path, name=display, max_pages=max_pages,
+                                 warnings=warnings, kind=image, renamed=suffix == ".pdf")
+    elif suffix in IMAGE_SUFFIXES:
+        raise CorruptFileError(path, "keine Bilddatei (PNG, JPEG oder TIFF)",
+                               "not an image file (PNG, JPEG or TIFF)", name=display)
+    elif suffix == ".pdf":
         pages = list(
             _pdf_pages(data, path=path, name=display, max_pages=max_pages,
-                       pdf_password=pdf_password, warnings=warnings)
+                       pdf_password=pdf_password, warnings=warnings, textless_ok=True)
         )
+        pages = ocr_pdf_pages(data, pages, ocr, path=path, name=display, warnings=warnings)
     else:
         pages = [PageText(1, _text_file(data, path=path, name=display, warnings=warnings))]
     return LoadedDocument(path=path, source=display, sha256=sha, pages=pages, warnings=warnings)
@@ -189,7 +204,9 @@ def _pdf_pages(
     max_pages: int,
     pdf_password: str | None,
     warnings: list[str],
+    textless_ok: bool = False,
 ) -> Iterator[PageText]:
+    """``textless_ok``: pages without text are the caller's (OCR's) to report."""
     _check_pdf_header(data, path, name)
     reader, repaired = _open_reader(data, path, name)
     _decrypt(reader, pdf_password, path, name)
@@ -232,14 +249,14 @@ def _pdf_pages(
     if len(failed) == n:
         raise CorruptFileError(path, "keine Seite des PDFs ist lesbar", "no page of the PDF is "
                                "readable", name=name)
-    if len(failed) + len(empty) == n:
+    if len(failed) + len(empty) == n and not textless_ok:
         raise NoTextLayerError(path, name=name)
     if failed:
         warnings.append(
             f"Seiten {format_page_ranges(failed)} nicht lesbar und übersprungen "
             f"(pages {format_page_ranges(failed)} unreadable, skipped)"
         )
-    if empty:
+    if empty and not textless_ok:
         warnings.append(
             f"Seiten {format_page_ranges(empty)} ohne Textebene; OCR nötig "
             f"(pages {format_page_ranges(empty)} have no text layer; OCR needed)"
@@ -354,20 +371,6 @@ def looks_multicolumn(text: str) -> bool:
         if sum(1 for p in parts if len(p.split()) >= 4) >= 2:
             columnar += 1
     return columnar >= 3 and columnar >= 0.25 * len(lines)
-
-
-def format_page_ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 7] -> "1–3, 7"."""
-    out: list[str] = []
-    start = prev = numbers[0]
-    for n in [*numbers[1:], None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        out.append(str(start) if start == prev else f"{start}–{prev}")
-        if n is not None:
-            start = prev = n
-    return ", ".join(out)
 
 
 # ---------------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ def resolve_citations(text: str, sources: Sequence[SearchHit]) -> CitationResult
     for n in sorted(n for n in cited if n in valid):
         chunk = sources[n - 1].chunk
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page_start,
-                                  text=chunk.text, chunk_id=chunk.chunk_id))
+                                  text=chunk.text, chunk_id=chunk.chunk_id,
+                                  ocr_confidence=chunk.ocr_confidence if chunk.ocr else None))
     return CitationResult(text, citations, unknown)
 
 

@@ -19,6 +19,8 @@ class PageText:
 
     number: int
     text: str
+    # Mean word confidence (0-100) when the text came from OCR; None for a text layer.
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -66,6 +68,10 @@ class Chunk:
     # Where pages change inside the chunk: "offset:page;offset:page" (offsets relative to
     # the chunk text), so a quoted sentence can be cited with its own page.
     page_breaks: str = ""
+    # Text read by OCR (some page of the chunk), with the engine's mean confidence (0-100)
+    # over those pages; stored as chunk metadata, shown in citations as "(OCR, 93 %)".
+    ocr: bool = False
+    ocr_confidence: float = 0.0
 
     @property
     def version_prefix(self) -> str:
@@ -79,6 +85,11 @@ class Chunk:
             if offset >= int(off):
                 page = int(pg)
         return page
+
+    @property
+    def ocr_label(self) -> str:
+        """ "OCR, 93 %" for OCR'd text, else ""."""
+        return f"OCR, {self.ocr_confidence:.0f} %" if self.ocr else ""
 
     def metadata(self) -> dict[str, Any]:
         d = asdict(self)
@@ -105,9 +116,18 @@ class Citation:
     text: str  # the cited passage
     chunk_id: str = ""
     quote: str = ""  # the sentence the answer took from it (extractive), for highlighting
+    ocr_confidence: float | None = None  # set when the passage was read by OCR (0-100)
+
+    @property
+    def ocr_label(self) -> str:
+        return "" if self.ocr_confidence is None else f"OCR, {self.ocr_confidence:.0f} %"
 
     def to_json(self) -> dict[str, Any]:
-        return {"n": self.n, "source": self.source, "page": self.page, "text": self.text}
+        out: dict[str, Any] = {"n": self.n, "source": self.source, "page": self.page,
+                               "text": self.text}
+        if self.ocr_confidence is not None:
+            out["ocr"] = {"engine": "tesseract", "confidence": self.ocr_confidence}
+        return out
 
 
 @dataclass

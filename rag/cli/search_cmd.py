@@ -41,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     rows = [
         {"rank": i, "score": round(h.score, 4), "source": h.chunk.source,
-         "page": h.chunk.page_start, "text": h.chunk.text, "chunk_id": h.chunk.chunk_id}
+         "page": h.chunk.page_start, "text": h.chunk.text, "chunk_id": h.chunk.chunk_id,
+         # Passages read by OCR say so, with the engine's mean confidence.
+         **({"ocr": {"engine": "tesseract", "confidence": h.chunk.ocr_confidence}}
+            if h.chunk.ocr else {})}
         for i, h in enumerate(hits, start=1)
     ]
     if args.json:
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             text = " ".join(r["text"].split())
-            print(f"[{r['rank']}] {r['source']}, S. {r['page']} (Score {r['score']:.3f})")
+            ocr = f", OCR {r['ocr']['confidence']:.0f} %" if "ocr" in r else ""
+            print(f"[{r['rank']}] {r['source']}, S. {r['page']}{ocr} (Score {r['score']:.3f})")
             print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
     return 0
