@@ -8,6 +8,7 @@ decoded (decompression bombs).
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,10 @@ def image_frames(
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
-        img = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # The size is checked against our own limit right below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise LimitExceededError(path, "Bild ist zu groß (Dekompressionsbombe?)",
                                  "image too large (decompression bomb?)", name=name) from exc

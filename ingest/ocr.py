@@ -43,9 +43,9 @@ ENGINE = "tesseract"
 # (source, pages done, pages to OCR) after every OCR'd page.
 PageProgress = Callable[[str, int, int], None]
 
-# A page with fewer letters/digits than this has no usable text layer (a scanner's page
+# A page with fewer letters/digits than this has no usable text layer (a lone page number
 # stamp or a lone page number is not the page's text).
-MIN_TEXT_CHARS = 25
+MIN_TEXT_CHARS = 3
 # Below this mean confidence a page may be upside down or sideways: check with OSD.
 _OSD_BELOW = 70.0
 # pdfium is not thread-safe; the parse-ahead thread and the caller may both render.
