@@ -34,8 +34,9 @@ def source_path(index: Index | None, source: str) -> Path | None:
     return Path(record.path) if record is not None else None
 
 
-def citation_label(n: int, source: str, page: int) -> str:
-    return md_escape(f"[{n}] {source}, Seite {page}")
+def citation_label(n: int, source: str, page: int, ocr: str = "") -> str:
+    """"[1] brief.pdf, Seite 2", with "(OCR, 93 %)" for text read by OCR."""
+    return md_escape(f"[{n}] {source}, Seite {page}" + (f" ({ocr})" if ocr else ""))
 
 
 def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
@@ -59,7 +60,7 @@ def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
         return
     st.markdown("**Quellen**")
     for i, c in enumerate(answer.citations):
-        with st.expander(citation_label(c.n, c.source, c.page), expanded=i == 0):
+        with st.expander(citation_label(c.n, c.source, c.page, c.ocr_label), expanded=i == 0):
             quotes = [c.quote, *quotes_for(answer.answer, c.n)]
             st.html(passage_html(c.text, quotes, test_id="quelle-citation"))
             render_page_preview(source_path(index, c.source), c.source, c.page,
@@ -79,7 +80,8 @@ def render_retrieved(answer: Answer, index: Index | None, *, key: str, title: st
     st.markdown(f"**{title}**")
     for i, hit in enumerate(hits):
         c = hit.chunk
-        label = md_escape(f"{c.source}, Seite {c.page_start}")
+        ocr = f" ({c.ocr_label})" if c.ocr else ""
+        label = md_escape(f"{c.source}, Seite {c.page_start}{ocr}")
         with st.expander(label, expanded=False):
             st.html(passage_html(c.text, test_id="quelle-maybe"))
             render_page_preview(source_path(index, c.source), c.source, c.page_start,

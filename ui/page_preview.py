@@ -6,6 +6,7 @@ When the page is shown for a citation, the quoted sentences are marked on it
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def render_page_preview(path: Path | None, source: str, page: int, *, key: str,
         "Originaldatei herunterladen",
         data=lambda: path.read_bytes(),  # read only when clicked
         file_name=source, key=f"{key}-file",
-        mime="application/pdf" if is_pdf else "text/plain",
+        mime="application/pdf" if is_pdf
+        else mimetypes.guess_type(source)[0] or "application/octet-stream",
     )
     if not is_pdf:
         return

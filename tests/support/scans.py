@@ -50,6 +50,8 @@ LETTER = [
     "Abteilung Kundenservice",
 ]
 KEY_FACT = "Nachzahlung von 317,45 Euro"
+# A short first page, so that the letter (and its key fact) is page 2 of a scan.
+COVER = ["Anlage zur Jahresabrechnung 2025", "", "Bitte bewahren Sie dieses Schreiben auf."]
 
 
 def _font() -> str:

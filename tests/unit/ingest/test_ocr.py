@@ -23,6 +23,7 @@ from ingest.pipeline import Ingestor
 from rag.index import Index
 from tests.conftest import make_settings
 from tests.support.scans import (
+    COVER,
     KEY_FACT,
     LETTER,
     cer,
@@ -38,7 +39,6 @@ pytestmark = pytest.mark.skipif(
     reason="Tesseract missing (apt-get install tesseract-ocr tesseract-ocr-deu; CI installs it)",
 )
 
-COVER = ["Anlage zur Jahresabrechnung 2025", "", "Bitte bewahren Sie dieses Schreiben auf."]
 SHORT = ["Übergabeprotokoll Wohnung 3", "Schlüssel: zwei Stück übergeben.",
          "Zählerstand Gas: 48.211 Kubikmeter."]
 
