@@ -203,3 +203,22 @@ def test_time_budget_stops_ocr_with_clear_error(tmp_path: Path) -> None:
                        match=r"lang.pdf: Texterkennung \(OCR\) dauerte länger als 0.2 s "
                              r"\(RAG_OCR_TIME_BUDGET_S\)"):
         load_file(pdf, ocr=OcrOptions(time_budget_s=0.2))
+
+
+def test_without_tesseract_scans_are_refused_and_the_rest_ingests(tmp_path: Path) -> None:
+    """`rag ingest` where no tesseract binary can be found (PATH without it): the scan is
+    refused saying how to install OCR, the text file next to it still lands."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (img,) = rasterise(text_pdf([SHORT]), 150)
+    img.save(docs / "scan.png")
+    (docs / "notiz.txt").write_text("Die Kantine öffnet um 11:30 Uhr.", encoding="utf-8")
+    proc = rag(["ingest", str(docs), "--json"], tmp_path / "store", check_rc=2,
+               env={"PATH": str(tmp_path / "leer")})
+    out = json.loads(proc.stdout)
+    assert [Path(p).name for p in out["ingested"]] == ["notiz.txt"]
+    (failed,) = out["failed"]
+    assert failed["error"].startswith(
+        "scan.png: PNG-Bild, Text nur per Texterkennung lesbar; Texterkennung (OCR) nicht "
+        "verfügbar: Tesseract ist nicht installiert. Texterkennung installieren: sudo apt-get "
+        "install tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng"), failed
