@@ -222,3 +222,15 @@ def test_without_tesseract_scans_are_refused_and_the_rest_ingests(tmp_path: Path
         "scan.png: PNG-Bild, Text nur per Texterkennung lesbar; Texterkennung (OCR) nicht "
         "verfügbar: Tesseract ist nicht installiert. Texterkennung installieren: sudo apt-get "
         "install tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng"), failed
+
+
+def test_force_reads_text_pages_too_and_huge_pages_are_read_smaller(tmp_path: Path) -> None:
+    pdf = _mixed_pdf(tmp_path / "gemischt.pdf")
+    forced = load_file(pdf, ocr=OcrOptions(mode="force"))
+    assert all(p.ocr_confidence is not None for p in forced.pages)  # RAG_OCR=force
+    assert "Mietvertrag Kesselbach" in forced.pages[0].text
+    # A page over the pixel limit at 300 dpi is rendered smaller instead of refused.
+    small = load_file(pdf, ocr=OcrOptions(max_pixels=3_000_000))
+    assert small.warnings == ["Seiten 2 sehr groß; mit geringerer Auflösung erkannt "
+                              "(pages 2 very large; OCR'd at a lower resolution)"]
+    assert "Kubikmeter" in small.pages[1].text
