@@ -64,7 +64,8 @@ def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
             quotes = [c.quote, *quotes_for(answer.answer, c.n)]
             st.html(passage_html(c.text, quotes, test_id="quelle-citation"))
             render_page_preview(source_path(index, c.source), c.source, c.page,
-                                key=f"{key}-c{c.n}", quotes=quotes)
+                                key=f"{key}-c{c.n}", quotes=quotes,
+                                scanned=c.ocr_confidence is not None)
 
 
 def render_refusal(answer: Answer, index: Index | None, *, key: str) -> None:

@@ -30,9 +30,12 @@ def page_png(path: Path, page: int, quotes: Sequence[str] = ()) -> HighlightedPa
                            tuple(q for q in quotes if q and q.strip()))
 
 
-def highlight_caption(shown: HighlightedPage, page: int) -> str:
+def highlight_caption(shown: HighlightedPage, page: int, *, scanned: bool = False) -> str:
     """What the caption under "Seite anzeigen" says about the quotes (fixed text only)."""
     if not shown.found:
+        if scanned:  # OCR text: the page itself has no text layer to find the quote in
+            return "Die Seite ist ein Scan (Text per Texterkennung); das Zitat lässt sich " \
+                   "darauf nicht markieren."
         return "Zitat auf dieser Seite nicht gefunden."
     parts = {h.part for h in shown.hits if h.boxes}
     note = ""
@@ -44,7 +47,7 @@ def highlight_caption(shown: HighlightedPage, page: int) -> str:
 
 
 def render_page_preview(path: Path | None, source: str, page: int, *, key: str,
-                        quotes: Sequence[str] = ()) -> None:
+                        quotes: Sequence[str] = (), scanned: bool = False) -> None:
     """A toggle that shows the page as an image, plus downloads of the page and the file.
 
     ``quotes`` (the cited sentences) are highlighted on the shown and downloaded page.
@@ -80,5 +83,5 @@ def render_page_preview(path: Path | None, source: str, page: int, *, key: str,
     )
     if shown is not None:
         if any(q and q.strip() for q in quotes):
-            st.caption(highlight_caption(shown, page))
+            st.caption(highlight_caption(shown, page, scanned=scanned))
         st.image(shown.png)
