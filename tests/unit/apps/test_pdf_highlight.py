@@ -283,3 +283,16 @@ def test_caption_says_whether_and_where_the_quote_was_marked() -> None:
         "Die Seite ist ein Scan (Text per Texterkennung)")
     assert highlight_caption(HighlightedPage(b"", ()), 3) == (
         "Zitat auf dieser Seite nicht gefunden.")
+
+
+def test_image_files_are_previewed_frame_by_frame(tmp_path: Path) -> None:
+    from ui.page_preview import image_page_png
+
+    white, black = Image.new("L", (2400, 1200), 255), Image.new("L", (2400, 1200), 0)
+    tif = tmp_path / "akte.tif"
+    white.save(tif, "TIFF", save_all=True, append_images=[black])
+    mtime = tif.stat().st_mtime_ns
+    first = Image.open(io.BytesIO(image_page_png(str(tif), 1, mtime)))
+    second = Image.open(io.BytesIO(image_page_png(str(tif), 2, mtime)))
+    assert first.size == second.size == (1600, 800)  # scaled down to the preview width
+    assert first.getpixel((10, 10)) == 255 and second.getpixel((10, 10)) == 0
