@@ -215,10 +215,9 @@ def ocr_frames(
 ) -> dict[int, OcrResult]:
     """OCR ``(page number, image)`` pairs in parallel; images are produced lazily (at most
     two per worker are held). Progress is reported from the calling thread."""
-    if opts.n_workers > 1:
-        # Debian's Tesseract uses OpenMP threads; with a process per core they only compete
-        # (a user's own setting wins).
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    # Debian's Tesseract spreads a page over OpenMP threads; parallelism comes from the
+    # workers (a page each), whose threads would otherwise compete. A user's setting wins.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     deadline = time.perf_counter() + opts.time_budget_s
     results: dict[int, OcrResult] = {}
     pending: dict[Future[OcrResult], int] = {}
