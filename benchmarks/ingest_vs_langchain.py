@@ -237,10 +237,15 @@ def _env() -> dict[str, str]:
     return env
 
 
+def text_pdfs() -> list[Path]:
+    """The demo PDFs with a text layer (scans need OCR, which the LangChain side lacks)."""
+    return sorted(p for p in (REPO / "corpora").glob("*.pdf") if not p.stem.endswith("_scan"))
+
+
 def corpus_copies(dst: Path, min_pages: int) -> int:
     from pypdf import PdfReader
 
-    pdfs = sorted((REPO / "corpora").glob("*.pdf"))
+    pdfs = text_pdfs()
     pages, round_ = 0, 0
     while pages < min_pages:
         for p in pdfs:
@@ -257,7 +262,7 @@ def long_pdf(dst: Path, pages: int) -> Path:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    sources = [PdfReader(p) for p in sorted((REPO / "corpora").glob("*.pdf"))]
+    sources = [PdfReader(p) for p in text_pdfs()]
     while len(writer.pages) < pages:
         for reader in sources:
             for page in reader.pages:

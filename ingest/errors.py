@@ -9,6 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def format_page_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1–3, 7"."""
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
 class IngestError(Exception):
     """A file that cannot be ingested. Subclasses carry a default reason."""
 
@@ -74,3 +88,20 @@ class LimitExceededError(IngestError):
 class UnsafeNameError(IngestError):
     reason_de = "Dateiname ist unzulässig"
     reason_en = "file name is not allowed"
+
+
+# How a user turns OCR on; part of every message that refuses a scan.
+OCR_HOW_TO = ("Texterkennung installieren: sudo apt-get install tesseract-ocr tesseract-ocr-deu "
+              "tesseract-ocr-eng (oder scripts/setup.sh als root ausführen)")
+
+
+class OcrUnavailableError(IngestError):
+    """A scan (or image) that needs OCR while Tesseract is missing or switched off."""
+
+    reason_de = f"gescannte Datei ohne Textebene; Texterkennung (OCR) fehlt. {OCR_HOW_TO}"
+    reason_en = "scanned file without text layer; OCR (Tesseract) not available"
+
+
+class OcrFailedError(IngestError):
+    reason_de = "Texterkennung (OCR) fehlgeschlagen"
+    reason_en = "OCR failed"

@@ -29,17 +29,21 @@ from ingest.errors import (
     NoTextLayerError,
     UnsafeNameError,
     UnsupportedFileError,
+    format_page_ranges,
 )
 from ingest.formats import eml as eml_format
 from ingest.formats.docx import docx_blocks
 from ingest.formats.html import html_blocks
 from ingest.formats.odt import odt_blocks
 from ingest.formats.pdf_tables import TableFinder, has_rulings
+from ingest.images import IMAGE_SUFFIXES, load_image_pages, sniff_image
+from ingest.ocr import OcrOptions, ocr_pdf_pages
 from rag.types import LoadedDocument, PageText
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".docx", ".odt", ".html", ".htm", ".eml")
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".docx", ".odt", ".html", ".htm", ".eml",
+                      *IMAGE_SUFFIXES)
 MAX_NAME_CHARS = 200
 
 # ---------------------------------------------------------------------------------------
@@ -103,13 +107,15 @@ def load_file(
     source: str | None = None,
     max_unpacked_mb: int = 500,
     attachment: str | None = None,
+    ocr: OcrOptions | None = None,
 ) -> LoadedDocument:
     """Read one file into pages of raw text.
 
     ``source`` is the name shown to users (e.g. the upload's name when ``path`` is a temp
-    file); it is sanitised and its suffix decides the file type. ``attachment`` names an
-    attachment of the e-mail ``path`` (one of its ``LoadedDocument.attachments``): that
-    attachment is read instead, shown as "brief.eml › anhang.pdf".
+    file); it is sanitised and its suffix decides the file type (an image named .pdf is
+    read as the image it is). ``attachment`` names an attachment of the e-mail ``path``
+    (one of its ``LoadedDocument.attachments``): that attachment is read instead, shown as
+    "brief.eml › anhang.pdf". ``ocr``: how scanned pages and images are read (OCR).
     """
     path = Path(path)
     display = sanitize_source_name(source if source is not None else path.name)
@@ -123,12 +129,12 @@ def load_file(
             raise EmptyFileError(path, name=shown)
         return _load_bytes(inner, Path(attachment).suffix.lower(), path=path, name=shown,
                            max_pages=max_pages, pdf_password=pdf_password,
-                           max_unpacked_mb=max_unpacked_mb, nested=True)
+                           max_unpacked_mb=max_unpacked_mb, nested=True, ocr=ocr)
     suffix = Path(display).suffix.lower() or path.suffix.lower()
     _check_suffix(suffix, path, display)
     data = _read_limited(path, max_file_mb, display)
     return _load_bytes(data, suffix, path=path, name=display, max_pages=max_pages,
-                       pdf_password=pdf_password, max_unpacked_mb=max_unpacked_mb)
+                       pdf_password=pdf_password, max_unpacked_mb=max_unpacked_mb, ocr=ocr)
 
 
 def mail_attachments(path: Path, *, max_file_mb: int = 200) -> list[str]:
@@ -165,16 +171,26 @@ def _check_suffix(suffix: str, path: Path, name: str) -> None:
 def _load_bytes(
     data: bytes, suffix: str, *, path: Path, name: str, max_pages: int,
     pdf_password: str | None, max_unpacked_mb: int, nested: bool = False,
+    ocr: OcrOptions | None = None,
 ) -> LoadedDocument:
     _check_suffix(suffix, path, name)
     sha = hashlib.sha256(data).hexdigest()
     warnings: list[str] = []
     attachments: list[str] = []
-    if suffix == ".pdf":
+    ocr = ocr or OcrOptions()
+    image = sniff_image(data) if suffix in (".pdf", *IMAGE_SUFFIXES) else None
+    if image is not None:
+        pages = load_image_pages(data, ocr, path=path, name=name, max_pages=max_pages,
+                                 warnings=warnings, kind=image, renamed=suffix == ".pdf")
+    elif suffix in IMAGE_SUFFIXES:
+        raise CorruptFileError(path, "keine Bilddatei (PNG, JPEG oder TIFF)",
+                               "not an image file (PNG, JPEG or TIFF)", name=name)
+    elif suffix == ".pdf":
         pages = list(
             _pdf_pages(data, path=path, name=name, max_pages=max_pages,
-                       pdf_password=pdf_password, warnings=warnings)
+                       pdf_password=pdf_password, warnings=warnings, textless_ok=True)
         )
+        pages = ocr_pdf_pages(data, pages, ocr, path=path, name=name, warnings=warnings)
     elif suffix == ".docx":
         pages = docx_blocks(data, path=path, name=name, max_unpacked_mb=max_unpacked_mb)
     elif suffix == ".odt":
@@ -268,7 +284,9 @@ def _pdf_pages(
     max_pages: int,
     pdf_password: str | None,
     warnings: list[str],
+    textless_ok: bool = False,
 ) -> Iterator[PageText]:
+    """``textless_ok``: pages without text are the caller's (OCR's) to report."""
     _check_pdf_header(data, path, name)
     reader, repaired = _open_reader(data, path, name)
     _decrypt(reader, pdf_password, path, name)
@@ -314,14 +332,14 @@ def _pdf_pages(
     if len(failed) == n:
         raise CorruptFileError(path, "keine Seite des PDFs ist lesbar", "no page of the PDF is "
                                "readable", name=name)
-    if len(failed) + len(empty) == n:
+    if len(failed) + len(empty) == n and not textless_ok:
         raise NoTextLayerError(path, name=name)
     if failed:
         warnings.append(
             f"Seiten {format_page_ranges(failed)} nicht lesbar und übersprungen "
             f"(pages {format_page_ranges(failed)} unreadable, skipped)"
         )
-    if empty:
+    if empty and not textless_ok:
         warnings.append(
             f"Seiten {format_page_ranges(empty)} ohne Textebene; OCR nötig "
             f"(pages {format_page_ranges(empty)} have no text layer; OCR needed)"
@@ -444,20 +462,6 @@ def looks_multicolumn(text: str) -> bool:
         if sum(1 for p in parts if len(p.split()) >= 4) >= 2:
             columnar += 1
     return columnar >= 3 and columnar >= 0.25 * len(lines)
-
-
-def format_page_ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 7] -> "1–3, 7"."""
-    out: list[str] = []
-    start = prev = numbers[0]
-    for n in [*numbers[1:], None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        out.append(str(start) if start == prev else f"{start}–{prev}")
-        if n is not None:
-            start = prev = n
-    return ", ".join(out)
 
 
 # ---------------------------------------------------------------------------------------

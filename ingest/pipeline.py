@@ -26,6 +26,7 @@ from ingest.cleanup import clean_pages
 from ingest.errors import IngestError, LimitExceededError
 from ingest.formats.eml import SEPARATOR, attachment_source
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file, mail_attachments, sanitize_source_name
+from ingest.ocr import OcrOptions, PageProgress
 from rag.components.store import DocumentRecord
 from rag.components.store.chroma import drop_collections, read_registry
 from rag.index import Index
@@ -108,6 +109,15 @@ def with_page_breaks(chunk: Chunk, clean: CleanText) -> Chunk:
     return replace(chunk, page_breaks=";".join(breaks))
 
 
+def with_ocr(chunk: Chunk, confidence: dict[int, float]) -> Chunk:
+    """Mark a chunk with text read by OCR, with the mean confidence of its OCR'd pages."""
+    confs = [confidence[p] for p in range(chunk.page_start, chunk.page_end + 1)
+             if p in confidence]
+    if not confs:
+        return chunk
+    return replace(chunk, ocr=True, ocr_confidence=round(sum(confs) / len(confs), 1))
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What a file's ingest is keyed by: its name, id and version."""
@@ -132,9 +142,13 @@ class Ingestor:
         self,
         settings: Settings | None = None,
         index: Index | None = None,
+        *,
+        page_progress: PageProgress | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self._index = index
+        # Called after every OCR'd page: (source, pages done, pages to OCR) of that file.
+        self.page_progress = page_progress
 
     @property
     def index(self) -> Index:
@@ -206,7 +220,8 @@ class Ingestor:
         doc = load_file(path, max_file_mb=s.limits.max_file_mb, max_pages=s.limits.max_pages,
                         source=plan.source, max_unpacked_mb=s.limits.max_unpacked_mb,
                         attachment=plan.attachment,
-                        pdf_password=s.ingest.pdf_password.get_secret_value() or None)
+                        pdf_password=s.ingest.pdf_password.get_secret_value() or None,
+                        ocr=OcrOptions.from_settings(s, self.page_progress))
         clean = clean_pages(doc.pages)
         chunks = chunk_text(
             clean, doc_id=plan.doc_id, source=plan.source, id_prefix=plan.prefix,
@@ -223,8 +238,9 @@ class Ingestor:
                 f"file yields {len(chunks)} chunks; at most {s.limits.max_chunks_per_file} allowed",
                 name=plan.source)
         # A document without pages counts as one page (its blocks are sections).
+        ocr = {p.number: p.ocr_confidence for p in doc.pages if p.ocr_confidence is not None}
         return _Parsed(plan, len(doc.pages) if doc.paged else 1, doc.warnings,
-                       [with_page_breaks(c, clean) for c in chunks])
+                       [with_ocr(with_page_breaks(c, clean), ocr) for c in chunks])
 
     def _parse_ahead(self, path: Path, attachment: str | None = None) -> _Parsed | None:
         """``_parse`` for a file the batch will reach next; None where it would be skipped

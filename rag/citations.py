@@ -105,7 +105,9 @@ def resolve_citations(text: str, sources: Sequence[SearchHit]) -> CitationResult
         chunk = sources[n - 1].chunk
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page_start,
                                   text=chunk.text, chunk_id=chunk.chunk_id,
-                                  section=chunk.section))
+                                  section=chunk.section,
+
+                                  ocr_confidence=chunk.ocr_confidence if chunk.ocr else None))
     return CitationResult(text, citations, unknown)
 
 

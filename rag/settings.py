@@ -104,6 +104,18 @@ class IngestSettings(_Section):
     batch_size: int = Field(64, ge=1, alias="ingest_batch_size")
     # Password tried for encrypted PDFs (after the empty one); SecretStr keeps it out of logs.
     pdf_password: SecretStr = Field(SecretStr(""), alias="pdf_password")
+    # OCR (Tesseract) of scanned pages and images. auto: pages without a usable text layer
+    # and image files; force: every PDF page, even one with text; off: scans are refused.
+    ocr: Literal["auto", "off", "force"] = Field("auto", alias="ocr")
+    ocr_languages: str = Field("deu+eng", alias="ocr_languages")  # Tesseract's "+" syntax
+    # Scanned PDF pages are rendered at this resolution; Tesseract reads best at ~300 dpi.
+    ocr_dpi: int = Field(300, ge=72, le=600, alias="ocr_dpi")
+    # Pages whose mean word confidence (0-100) is below this are reported, not indexed.
+    ocr_min_confidence: float = Field(50.0, ge=0.0, le=100.0, alias="ocr_min_confidence")
+    # Wall-clock budget for all OCR of one file; a file over it fails with a clear error.
+    ocr_time_budget_s: float = Field(600.0, gt=0, alias="ocr_time_budget_s")
+    # Pages OCR'd at once (one Tesseract process each); 0 = one per CPU core.
+    ocr_workers: int = Field(0, ge=0, alias="ocr_workers")
 
     @model_validator(mode="after")
     def _check(self) -> IngestSettings:
@@ -180,6 +192,9 @@ class LimitsSettings(_Section):
     max_chunks_per_file: int = Field(20000, alias="max_chunks_per_file")
     # DOCX/ODT are ZIP archives: more unpacked bytes than this is refused as a zip bomb.
     max_unpacked_mb: int = Field(500, ge=1, alias="max_unpacked_mb")
+    # Pixels of one image (or TIFF frame or rendered page) before it is refused as a
+    # decompression bomb; 100 MP is more than an A3 page at 600 dpi.
+    max_image_pixels: int = Field(100_000_000, ge=1, alias="max_image_pixels")
 
 
 class ServerSettings(_Section):

@@ -26,6 +26,8 @@ class PageText:
     number: int
     text: str
     section: str = ""
+    # Mean word confidence (0-100) when the text came from OCR; None for a text layer.
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -115,6 +117,10 @@ class Chunk:
 
     def section_labels(self) -> list[str]:
         return [lab for _, lab in json.loads(self.sections)] if self.sections else []
+    # Text read by OCR (some page of the chunk), with the engine's mean confidence (0-100)
+    # over those pages; stored as chunk metadata, shown in citations as "(OCR, 93 %)".
+    ocr: bool = False
+    ocr_confidence: float = 0.0
 
     @property
     def version_prefix(self) -> str:
@@ -128,6 +134,11 @@ class Chunk:
             if offset >= int(off):
                 page = int(pg)
         return page
+
+    @property
+    def ocr_label(self) -> str:
+        """ "OCR, 93 %" for OCR'd text, else ""."""
+        return f"OCR, {self.ocr_confidence:.0f} %" if self.ocr else ""
 
     def metadata(self) -> dict[str, Any]:
         d = asdict(self)
@@ -164,17 +175,26 @@ class Citation:
     chunk_id: str = ""
     quote: str = ""  # the sentence the answer took from it (extractive), for highlighting
     section: str | None = None  # formats without pages: "Abschnitt 3.2, Absatz 4"
+    ocr_confidence: float | None = None  # set when the passage was read by OCR (0-100)
 
     @property
     def where(self) -> str:
         """"Seite 3" or "Abschnitt 3.2, Absatz 4", for display."""
         return self.section or f"Seite {self.page}"
 
+    @property
+    def ocr_label(self) -> str:
+        return "" if self.ocr_confidence is None else f"OCR, {self.ocr_confidence:.0f} %"
+
     def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": self.n, "source": self.source, "page": self.page,
+                               "text": self.text}
         if self.section:
-            return {"n": self.n, "source": self.source, "page": None,
-                    "section": self.section, "text": self.text}
-        return {"n": self.n, "source": self.source, "page": self.page, "text": self.text}
+            out = {"n": self.n, "source": self.source, "page": None,
+                   "section": self.section, "text": self.text}
+        if self.ocr_confidence is not None:
+            out["ocr"] = {"engine": "tesseract", "confidence": self.ocr_confidence}
+        return out
 
 
 @dataclass

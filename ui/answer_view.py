@@ -34,9 +34,12 @@ def source_path(index: Index | None, source: str) -> Path | None:
     return Path(record.path) if record is not None else None
 
 
-def citation_label(n: int, source: str, page: int, section: str | None = None) -> str:
-    """"[1] datei.pdf, Seite 3", or the section for formats without pages."""
-    return md_escape(f"[{n}] {source}, {section or f'Seite {page}'}")
+def citation_label(n: int, source: str, page: int, section: str | None = None,
+                   ocr: str = "") -> str:
+    """"[1] datei.pdf, Seite 3" (the section for formats without pages), with
+    "(OCR, 93 %)" for text read by OCR."""
+    return md_escape(f"[{n}] {source}, {section or f'Seite {page}'}"
+                     + (f" ({ocr})" if ocr else ""))
 
 
 def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
@@ -60,11 +63,13 @@ def render_answer(answer: Answer, index: Index | None, *, key: str) -> None:
         return
     st.markdown("**Quellen**")
     for i, c in enumerate(answer.citations):
-        with st.expander(citation_label(c.n, c.source, c.page, c.section), expanded=i == 0):
+        label = citation_label(c.n, c.source, c.page, c.section, c.ocr_label)
+        with st.expander(label, expanded=i == 0):
             quotes = [c.quote, *quotes_for(answer.answer, c.n)]
             st.html(passage_html(c.text, quotes, test_id="quelle-citation"))
             render_page_preview(source_path(index, c.source), c.source, c.page,
-                                key=f"{key}-c{c.n}", quotes=quotes)
+                                key=f"{key}-c{c.n}", quotes=quotes,
+                                scanned=c.ocr_confidence is not None)
 
 
 def render_refusal(answer: Answer, index: Index | None, *, key: str) -> None:
@@ -80,7 +85,8 @@ def render_retrieved(answer: Answer, index: Index | None, *, key: str, title: st
     st.markdown(f"**{title}**")
     for i, hit in enumerate(hits):
         c = hit.chunk
-        label = md_escape(f"{c.source}, {c.where}")
+        ocr = f" ({c.ocr_label})" if c.ocr else ""
+        label = md_escape(f"{c.source}, {c.where}{ocr}")
         with st.expander(label, expanded=False):
             st.html(passage_html(c.text, test_id="quelle-maybe"))
             render_page_preview(source_path(index, c.source), c.source, c.page_start,

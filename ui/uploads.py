@@ -125,6 +125,14 @@ def ingest_uploads(uploads: Sequence[Upload], settings: Settings) -> list[Upload
                     bar.progress(frac, text=f"{md_escape(uploads[i].name)}: {frac:.0%}")
                     overall.progress((i + frac) / n, text=f"Gesamt: {i} von {n} Dateien")
 
+                def ocr_progress(_source: str, done: int, total: int, i: int = i,
+                                 bar=bar) -> None:
+                    # Scans: OCR is the slow part, reported page by page before embedding.
+                    bar.progress(done / total, text=f"{md_escape(uploads[i].name)}: "
+                                 f"Texterkennung Seite {done} von {total}")
+
+                ingestor.page_progress = ocr_progress
+
                 bar.progress(0.0, text=f"{md_escape(upload.name)}: wird gelesen …")
                 result, *attachments = _ingest_one(upload, settings, ingestor, progress)
                 results += [result, *attachments]
@@ -196,12 +204,12 @@ def render_results(results: Sequence[UploadResult]) -> None:
 def render_uploader(settings: Settings, *, key: str) -> list[UploadResult]:
     """The uploader; new files are ingested right away, results stay until the next upload."""
     files = st.file_uploader(
-        "Dokumente hochladen (PDF, Word, OpenDocument, HTML, E-Mail, Text)",
+        "Dokumente hochladen (PDF, Word, OpenDocument, HTML, E-Mail, Text, Bilder und Scans)",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         key=key,
         help=f"Mehrere Dateien auf einmal möglich; höchstens {settings.limits.max_file_mb} MB "
-             "pro Datei.",
+             "pro Datei. Gescannte PDFs und Bilder werden per Texterkennung (OCR) gelesen.",
     )
     done_key, results_key = f"{key}-done", f"{key}-results"
     done: set[str] = st.session_state.setdefault(done_key, set())

@@ -19,7 +19,8 @@ _LABELS = {
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ingest", help="PDF-, Text- und Markdown-Dateien einlesen")
+    p = sub.add_parser("ingest", help="PDF-, Text-, Markdown- und Bilddateien einlesen "
+                       "(Scans per Texterkennung)")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="Dateien oder Ordner")
     p.add_argument("--prune", action="store_true",
                    help="Dokumente entfernen, deren Dateien nicht mehr existieren")
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.reindex:
             paths = reindex(settings, paths)
-        ingestor = Ingestor(settings)
+        ingestor = Ingestor(settings, page_progress=_ocr_progress(sys.stderr.isatty()))
         report = ingestor.run(paths, prune=args.prune, show_progress=sys.stderr.isatty())
     except StoreError as exc:
         return fail(str(exc))
@@ -58,3 +59,26 @@ def run(args: argparse.Namespace) -> int:
             for w in r.warnings:
                 print(f"  Warnung: {w}", file=sys.stderr)
     return 0 if report.ok else 2
+
+
+def _ocr_progress(tty: bool):  # noqa: ANN202 - a PageProgress
+    """Per-page OCR progress on stderr: a bar on a terminal, else one line per page."""
+    bars: dict[str, object] = {}
+
+    def report(source: str, done: int, total: int) -> None:
+        if not tty:
+            print(f"Texterkennung {source}: Seite {done} von {total}", file=sys.stderr,
+                  flush=True)
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(source)
+        if bar is None:
+            bar = bars[source] = tqdm(total=total, unit="S.", file=sys.stderr,
+                                      desc=f"OCR {source[:30]}", leave=False)
+        bar.update(done - bar.n)  # type: ignore[attr-defined]
+        if done >= total:
+            bar.close()  # type: ignore[attr-defined]
+            bars.pop(source, None)
+
+    return report

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         for r, where in zip(rows, wheres, strict=True):
             text = " ".join(r["text"].split())
             where = where.replace("Seite ", "S. ", 1)
-            print(f"[{r['rank']}] {r['source']}, {where} (Score {r['score']:.3f})")
+            ocr = f", OCR {r['ocr']['confidence']:.0f} %" if "ocr" in r else ""
+            print(f"[{r['rank']}] {r['source']}, {where}{ocr} (Score {r['score']:.3f})")
             print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
     return 0

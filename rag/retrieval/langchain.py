@@ -36,7 +36,8 @@ def format_documents(docs: Sequence[Document]) -> str:
 
 class QuelleRetriever(BaseRetriever):
     """Top-k chunks as ``Document``s; metadata: source, page, page_start/end, char offsets,
-    chunk_index, content_hash, doc_id, chunk_id, score."""
+    chunk_index, content_hash, doc_id, chunk_id, score; ocr and ocr_confidence for text read
+    by OCR."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 

@@ -371,3 +371,40 @@ def _scenario(page, context, server: Server, row: dict, tmp_path: Path) -> None:
         " .quelle-maybe script, .quelle-maybe img, .quelle-answer script').length") == 0
     shot(tab, "chat-literal-markup", full_page=True)
     print(f"done after {time.monotonic() - started:.0f}s")
+
+
+def test_scanned_pdf_upload_ask_cite(server: Server, browser, tmp_path: Path) -> None:  # noqa: ANN001
+    """A scanned PDF (no text layer) is read by OCR on upload; the answer cites its page."""
+    from ingest.ocr import ocr_available
+    from tests.support.scans import COVER, LETTER, scanned_pdf
+
+    _need(ocr_available(), "Tesseract missing (apt-get install tesseract-ocr tesseract-ocr-deu)")
+    scan = scanned_pdf(tmp_path / "stadtwerke_scan.pdf", [COVER, LETTER], dpi=300)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        uploader = page.get_by_test_id("stFileUploaderDropzoneInput").first
+        uploader.wait_for(state="attached", timeout=START_TIMEOUT_MS)
+        wait_idle(page, START_TIMEOUT_MS)
+        uploader.set_input_files(str(scan))
+        # After the other test the library is not empty: the uploader and its results sit
+        # in a collapsed section, so the result need only be there, not visible.
+        page.get_by_text(re.compile(r"stadtwerke_scan\.pdf — neu \(2 Seiten")).wait_for(
+            state="attached", timeout=STEP_TIMEOUT_MS)
+        wait_idle(page)
+        ask(page, "Welche Nachzahlung ergibt sich aus der Jahresabrechnung der Stadtwerke "
+                  "Kesselbach?")
+        answer = page.locator(".quelle-answer").last.inner_text()
+        assert "317,45 Euro" in answer, answer
+        labels = page.get_by_test_id("stExpander").locator("summary").all_inner_texts()
+        # Cited on page 2 and marked as OCR text with the engine's confidence.
+        assert any(re.search(r"\[\d+\] stadtwerke_scan\.pdf, Seite 2 \(OCR, \d+ %\)", t)
+                   for t in labels), labels
+        shot(page, "chat-scan", full_page=True)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "failure-scan.png"), full_page=True)
+        raise
+    finally:
+        context.close()

@@ -60,6 +60,7 @@ def answer_extractively(
                 page=hit.chunk.page_of(c.start), text=hit.chunk.text,
                 chunk_id=hit.chunk.chunk_id, quote=c.text,
                 section=hit.chunk.section_of(c.start),
+                ocr_confidence=hit.chunk.ocr_confidence if hit.chunk.ocr else None,
             ))
         # Quoted and attributed: document text is shown as a source, never as our own words.
         parts.append(f"„{emphasise(c.text, ranked)}“ [{numbers[c.hit_rank]}]")

@@ -12,9 +12,10 @@ from pathlib import Path
 from tests.conftest import corpus_files, load_qa
 
 
-def rag(args: list[str], store: Path, check_rc: int | None = 0) -> subprocess.CompletedProcess:
+def rag(args: list[str], store: Path, check_rc: int | None = 0,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "RAG_STORE_DIR": str(store), "RAG_EMBEDDING_SOURCE": "offline",
-           "RAG_LLM_BACKEND": "extractive"}
+           "RAG_LLM_BACKEND": "extractive", **(env or {})}
     env.pop("RAG_CHROMA_HOST", None)
     proc = subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True,
                           env=env, timeout=600)

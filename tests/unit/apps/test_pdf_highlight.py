@@ -109,7 +109,9 @@ def test_sentence_with_ligature_found_and_read_back() -> None:
     assert normalise(read_back(RICHTLINIE, page, hit.boxes)) == normalise(quote)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CORPORA.glob("*.pdf")))
+# Scans (corpora/*_scan.pdf) have no text layer to mark quotes in.
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPORA.glob("*.pdf")
+                                        if not p.stem.endswith("_scan")))
 def test_every_sentence_of_the_demo_pdfs_is_found_on_its_page(name: str) -> None:
     path = CORPORA / name
     pdf = pdfium.PdfDocument(str(path))
@@ -277,5 +279,20 @@ def test_caption_says_whether_and_where_the_quote_was_marked() -> None:
     assert highlight_caption(found, 3) == "Zitat auf der Seite markiert."
     assert highlight_caption(start, 3).endswith("Es geht auf Seite 4 weiter.")
     assert highlight_caption(end, 3).endswith("Es beginnt auf Seite 2.")
+    assert highlight_caption(HighlightedPage(b"", ()), 3, scanned=True).startswith(
+        "Die Seite ist ein Scan (Text per Texterkennung)")
     assert highlight_caption(HighlightedPage(b"", ()), 3) == (
         "Zitat auf dieser Seite nicht gefunden.")
+
+
+def test_image_files_are_previewed_frame_by_frame(tmp_path: Path) -> None:
+    from ui.page_preview import image_page_png
+
+    white, black = Image.new("L", (2400, 1200), 255), Image.new("L", (2400, 1200), 0)
+    tif = tmp_path / "akte.tif"
+    white.save(tif, "TIFF", save_all=True, append_images=[black])
+    mtime = tif.stat().st_mtime_ns
+    first = Image.open(io.BytesIO(image_page_png(str(tif), 1, mtime)))
+    second = Image.open(io.BytesIO(image_page_png(str(tif), 2, mtime)))
+    assert first.size == second.size == (1600, 800)  # scaled down to the preview width
+    assert first.getpixel((10, 10)) == 255 and second.getpixel((10, 10)) == 0

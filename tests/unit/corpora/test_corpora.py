@@ -28,6 +28,7 @@ CORPORA = ROOT / "corpora"
 QA_PATH = CORPORA / "qa.jsonl"
 GENERATOR = CORPORA / "make_corpora.py"
 DOCX_GENERATOR = CORPORA / "make_docx.py"
+SCAN_GENERATOR = CORPORA / "make_scans.py"
 
 EXPECTED_PAGES = {
     "reisekostenrichtlinie.pdf": 5,
@@ -50,7 +51,10 @@ HEADERS = {
 }
 # plain-text documents count as a single page (page 1)
 TEXT_DOCS = {"it_kurzinfo.md": 1}
-DOC_PAGES = {**EXPECTED_PAGES, **TEXT_DOCS}
+# image-only PDFs (corpora/make_scans.py from sources/scans/*.toml): no text layer; their
+# text is checked against the source file
+SCANNED = {"grundbesitzabgaben_scan.pdf": 2}
+DOC_PAGES = {**EXPECTED_PAGES, **TEXT_DOCS, **SCANNED}
 # documents without pages: gold rows name a section ("page": null, "section": ...)
 SECTION_DOCS = ("protokoll_betriebsrat.docx",)
 KINDS = {"direct", "paraphrase", "unanswerable"}
@@ -84,11 +88,31 @@ def raw_pages() -> dict[str, list[str]]:
     return {name: extract(CORPORA / name) for name in EXPECTED_PAGES}
 
 
+def source_pages(name: str) -> list[str]:
+    """The text of a scanned document's pages as written in its source file."""
+    gen = _load_generator()
+    doc = gen.load_doc(CORPORA / "sources" / "scans" / (Path(name).stem + ".toml"))
+    pages = []
+    for blocks in doc.pages:
+        parts = []
+        for b in blocks:
+            if b[0] == "table":
+                parts += [*b[2], *(c for row in b[3] for c in row)]
+            elif isinstance(b[1], list):
+                parts += b[1]
+            elif isinstance(b[1], str):
+                parts.append(b[1])
+        pages.append(gen.clean(" ".join(parts)))
+    return pages
+
+
 @pytest.fixture(scope="module")
 def norm_pages(raw_pages) -> dict[str, list[str]]:
     pages = {name: [normalise(t) for t in texts] for name, texts in raw_pages.items()}
     for name in TEXT_DOCS:
         pages[name] = [normalise((CORPORA / name).read_text(encoding="utf-8"))]
+    for name in SCANNED:
+        pages[name] = [normalise(t) for t in source_pages(name)]
     return pages
 
 
@@ -117,7 +141,16 @@ def qa() -> list[dict]:
 
 def test_every_expected_pdf_exists_and_no_extra_pdfs():
     found = sorted(p.name for p in CORPORA.glob("*.pdf"))
-    assert found == sorted(EXPECTED_PAGES)
+    assert found == sorted([*EXPECTED_PAGES, *SCANNED])
+
+
+@pytest.mark.parametrize("name", sorted(SCANNED))
+def test_scanned_pdf_has_image_pages_only(name):
+    reader = pypdf.PdfReader(str(CORPORA / name))
+    assert len(reader.pages) == SCANNED[name]
+    for page in reader.pages:
+        assert not (page.extract_text() or "").strip()  # only OCR can read it
+        assert len(page.images) == 1
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_PAGES))
@@ -346,3 +379,20 @@ def test_generator_is_deterministic(tmp_path):
             assert extract(a / name) == extract(CORPORA / name), (
                 f"{name}: regenerated text differs from the committed PDF"
             )
+
+
+def test_scan_generator_is_deterministic(tmp_path):
+    gen = _load_generator()
+    spec = importlib.util.spec_from_file_location("make_scans_under_test", SCAN_GENERATOR)
+    scans = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scans)
+    if any(gen.find_font(f) is None for f in gen.FONT_FILES.values()):
+        pytest.skip("DejaVu fonts missing; install fonts-dejavu-core to regenerate the corpus")
+    for out in ("a", "b"):
+        subprocess.run([sys.executable, str(SCAN_GENERATOR), "--out", str(tmp_path / out), "-q"],
+                       check=True, cwd=str(ROOT), timeout=300)
+    for name in SCANNED:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+        if gen.local_env() == gen.BUILD_ENV and scans.local_env() == scans.SCAN_BUILD_ENV:
+            assert (tmp_path / "a" / name).read_bytes() == (CORPORA / name).read_bytes(), (
+                f"{name}: committed scan is out of date; run python corpora/make_scans.py")

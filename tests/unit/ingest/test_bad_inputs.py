@@ -109,8 +109,10 @@ EXPECTED_ERRORS = {
     "geheim.pdf": "geheim.pdf: PDF ist verschlüsselt; Passwort nötig",
     "abgeschnitten.pdf": "abgeschnitten.pdf: PDF ist beschädigt oder abgeschnitten",
     "leer.pdf": "leer.pdf: Datei ist leer",
-    "foto.pdf": "foto.pdf: keine PDF-Datei, sondern PNG-Bild",
-    "scan.pdf": "scan.pdf: keine Textebene; OCR nötig",
+    # With OCR off (RAG_OCR=off) scans and images are refused, saying how to turn it on.
+    "foto.pdf": "foto.pdf: PNG-Bild mit der Endung .pdf, Text nur per Texterkennung lesbar; "
+                "Texterkennung (OCR) ist ausgeschaltet (RAG_OCR=off)",
+    "scan.pdf": "scan.pdf: gescanntes PDF ohne Textebene; Texterkennung (OCR) ist ausgeschaltet",
     "nullseiten.pdf": "nullseiten.pdf: PDF hat keine Seiten",
 }
 
@@ -137,7 +139,7 @@ def bad_batch(tmp_path: Path) -> Path:
 
 
 def test_bad_batch(tmp_path: Path, store_mode: str, embedder, bad_batch: Path) -> None:  # noqa: ANN001
-    settings = make_settings(tmp_path, store_mode)
+    settings = make_settings(tmp_path, store_mode, ocr="off")
     index = Index(settings, embedder)
     before = files_outside(tmp_path, settings.store.dir)
     report = Ingestor(settings, index).run([bad_batch])

@@ -22,6 +22,7 @@ from ingest.errors import (
     IngestError,
     LimitExceededError,
     NoTextLayerError,
+    OcrUnavailableError,
     UnsafeNameError,
     UnsupportedFileError,
 )
@@ -33,6 +34,7 @@ from ingest.loaders import (
     looks_multicolumn,
     sanitize_source_name,
 )
+from ingest.ocr import OcrOptions
 from tests.support.pdfs import make_pdf  # noqa: F401 - other tests import it from here
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -196,12 +198,21 @@ def test_zero_byte_files_are_empty(tmp_path: Path) -> None:
             load_file(tmp_path / name)
 
 
-def test_png_renamed_pdf_is_rejected(tmp_path: Path) -> None:
+def test_png_renamed_pdf_is_refused_without_ocr(tmp_path: Path) -> None:
+    # The bytes decide: an image named .pdf is an image, which only OCR can read.
     fake = tmp_path / "foto.pdf"
     fake.write_bytes(PNG_BYTES)
-    with pytest.raises(CorruptFileError) as info:
+    with pytest.raises(OcrUnavailableError) as info:
+        load_file(fake, ocr=OcrOptions(mode="off"))
+    assert str(info.value).startswith("foto.pdf: PNG-Bild mit der Endung .pdf")
+    assert "RAG_OCR=off" in str(info.value)
+
+
+def test_gif_renamed_pdf_is_rejected(tmp_path: Path) -> None:
+    fake = tmp_path / "animation.pdf"
+    fake.write_bytes(b"GIF89a" + b"\0" * 50)
+    with pytest.raises(CorruptFileError, match="keine PDF-Datei, sondern GIF-Bild"):
         load_file(fake)
-    assert "keine PDF-Datei" in str(info.value) and "PNG" in str(info.value)
 
 
 def test_image_only_pdf_needs_ocr(tmp_path: Path) -> None:
@@ -209,8 +220,10 @@ def test_image_only_pdf_needs_ocr(tmp_path: Path) -> None:
     c.rect(100, 100, 300, 400, fill=1)
     c.showPage()
     c.save()
-    with pytest.raises(NoTextLayerError, match="scan.pdf: keine Textebene; OCR nötig"):
-        load_file(tmp_path / "scan.pdf")
+    with pytest.raises(OcrUnavailableError,
+                       match=r"scan.pdf: gescanntes PDF ohne Textebene; Texterkennung \(OCR\) "
+                             r"ist ausgeschaltet \(RAG_OCR=off\); mit RAG_OCR=auto einschalten"):
+        load_file(tmp_path / "scan.pdf", ocr=OcrOptions(mode="off"))
 
 
 def test_pdf_with_some_image_pages_warns(tmp_path: Path) -> None:
@@ -224,10 +237,12 @@ def test_pdf_with_some_image_pages_warns(tmp_path: Path) -> None:
     c.drawString(60, 800, "Text auf Seite drei.")
     c.showPage()
     c.save()
-    doc = load_file(tmp_path / "gemischt.pdf")
+    doc = load_file(tmp_path / "gemischt.pdf", ocr=OcrOptions(mode="off"))
     assert [p.number for p in doc.pages] == [1, 2, 3]
-    assert doc.warnings == ["Seiten 2 ohne Textebene; OCR nötig (pages 2 have no text layer; "
-                            "OCR needed)"]
+    assert doc.warnings == [
+        "Seiten 2 ohne Textebene, übersprungen: Texterkennung (OCR) ist ausgeschaltet "
+        "(RAG_OCR=off); mit RAG_OCR=auto einschalten (pages 2 have no text layer; OCR off or "
+        "not installed)"]
 
 
 def test_zero_page_pdf_is_empty(tmp_path: Path) -> None:
