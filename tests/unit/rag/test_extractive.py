@@ -110,3 +110,29 @@ def test_quotes_are_whole_sentences_across_page_breaks(corpus_index: Index) -> N
                     assert c.text[-1] in ".!?:;)“\"", c.text  # ends where the sentence ends
                     assert c.text[0].isupper() or c.text[0] in "(„§0123456789", c.text
     assert crossing >= 3  # each of the new documents has a fact across a page break
+
+
+def test_a_sentence_that_only_names_the_company_does_not_answer(corpus_index: Index) -> None:
+    """The question names the company; e5 rates every sentence with that name as close.
+    The ranker also compares the question without its names (topic_cos)."""
+    ans = _ask(corpus_index, "Wie viel erstattet die Brandauer Messtechnik GmbH pro Kilometer "
+                             "mit dem Privat-Pkw?")
+    assert ans.answerable
+    first = _first_quote(ans.answer)
+    assert "0,35 Euro" in first, first
+    assert "Kommunikationspauschale" not in first
+
+
+def test_the_shipped_model_file() -> None:
+    """Version 2: the sentence ranker over every feature, the evidence ranker over the
+    plainer first ones, the answerability model and a threshold inside 0..1."""
+    from rag.components.llm import sentence_ranker as sr
+
+    model = sr.load_model()
+    assert model.version == 2
+    assert model.sentence.names == sr.FEATURES
+    assert model.evidence.names == sr.EVIDENCE_FEATURES == sr.FEATURES[:15]
+    assert 0.0 < model.threshold < 1.0 and 0.0 < model.second_sentence <= 1.0
+    names = set(sr.content_terms("Brandauer Messtechnik"))
+    assert sr._without_names("Wie viel zahlt die Brandauer Messtechnik GmbH?", names) == \
+        "Wie viel zahlt die GmbH?"
