@@ -163,7 +163,10 @@ class SearchHit:
         return {"rank": rank, "score": round(self.score, 4), "source": self.chunk.source,
                 "page": None if section else self.chunk.page_start,
                 **({"section": section} if section else {}),
-                "text": self.chunk.text, "chunk_id": self.chunk.chunk_id}
+                "text": self.chunk.text, "chunk_id": self.chunk.chunk_id,
+                # Passages read by OCR say so, with the engine's mean confidence.
+                **({"ocr": {"engine": "tesseract", "confidence": self.chunk.ocr_confidence}}
+                   if self.chunk.ocr else {})}
 
 
 @dataclass(frozen=True)
