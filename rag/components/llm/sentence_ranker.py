@@ -211,15 +211,15 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
     qfolded = fold(question)
     emb = at_query_time(embedder)
     q = emb.embed_queries([question])[0]
-    cos = emb.embed_documents([c.text for c in cands]) @ q
+    sentences = emb.embed_documents([c.text for c in cands])
+    cos = sentences @ q
     # The sentence with the one before it: "Verwenden Sie keinen Hochdruckreiniger" answers
     # a question about the Lamellen that the previous sentence names.
     ctx_cos = emb.embed_documents([f"{c.context} {c.text}".strip() for c in cands]) @ q
     # Without the names: e5 rates "Zusätzlich zahlt die Brandauer Messtechnik GmbH ..." close
     # to every question that names Brandauer, whatever it asks.
     topic = _without_names(question, name_terms)
-    topic_cos = cos if topic == question else (
-        emb.embed_documents([c.text for c in cands]) @ emb.embed_queries([topic])[0])
+    topic_cos = cos if topic == question else sentences @ emb.embed_queries([topic])[0]
     yesno = qtype == "yesno"
     top_score = max((h.score for h in hits), default=1.0) or 1.0
     possible = sum(v for t, v in idf.items() if v > 0 and t not in name_terms)
