@@ -6,11 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from rag.components.embeddings.base import limit_cores, usable_cores
 from rag.server import ask, documents, errors, jobs_api, openai_compat, search
+from rag.server.auth import docs_reader
 from rag.server.limits import BodyLimit
 from rag.server.resources import Resources
 from rag.settings import Settings, get_settings
@@ -21,7 +24,7 @@ DESCRIPTION = (
     "Quelle als Dienst: Dokumente je Sammlung hochladen, suchen und Fragen mit Quellenangabe "
     "(Datei, Seite) beantworten, auch über eine OpenAI-kompatible Chat-Schnittstelle "
     "(Modell `quelle:<Sammlung>`). Jeder Endpunkt außer `/healthz` verlangt "
-    "`Authorization: Bearer SCHLÜSSEL`."
+    "`Authorization: Bearer SCHLÜSSEL` (diese Seite im Browser: Passwort = Schlüssel)."
 )
 
 
@@ -42,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(warm_up)
         yield
 
-    app = FastAPI(title="Quelle", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /openapi.json are served below behind the key, not by FastAPI's defaults.
+    app = FastAPI(title="Quelle", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.resources = resources
     errors.install(app)
     # One request: at most the largest allowed upload (every file at its limit) plus room
@@ -53,6 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["Betrieb"], summary="Läuft der Server?")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(docs_reader)])
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(docs_reader)])
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Quelle – API")
 
     for module in (documents, jobs_api, search, ask, openai_compat):
         app.include_router(module.router)

@@ -1,11 +1,16 @@
 """Bearer keys: ``Authorization: Bearer KEY`` on every endpoint but /healthz.
 
+A browser cannot send a Bearer header to /docs; there the key is also taken as the
+password of HTTP Basic (any user name), so the browser asks for it once.
+
 Without any key configured the server is open, but only on loopback (``rag serve`` binds
 there and says so); a server bound elsewhere refuses everyone until a key exists.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,6 +51,34 @@ def principal(
 
 
 Caller = Annotated[Principal, Depends(principal)]
+
+
+def docs_reader(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The key for /docs and /openapi.json: Bearer, or Basic with the key as password."""
+    try:
+        return principal(request, creds)
+    except ApiError as exc:
+        password = _basic_password(request.headers.get("authorization", ""))
+        found = request.app.state.resources.keys.check(password) if password else None
+        if found is not None:
+            return found
+        # WWW-Authenticate: Basic makes the browser ask for the key.
+        raise ApiError(401, exc.message + " Im Browser: Benutzername beliebig, Passwort: "
+                            "der API-Schlüssel.", exc.code, www_authenticate="Basic "
+                            'realm="Quelle", charset="UTF-8"') from None
+
+
+def _basic_password(header: str) -> str:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(token.strip()).decode("utf-8").partition(":")[2]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def allow(who: Principal, collection: str, *, write: bool = False) -> None:

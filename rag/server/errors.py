@@ -26,9 +26,11 @@ _STATUS_TEXT = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str = "invalid_request") -> None:
+    def __init__(self, status: int, message: str, code: str = "invalid_request", *,
+                 www_authenticate: str = "Bearer") -> None:
         super().__init__(message)
         self.status, self.message, self.code = status, message, code
+        self.www_authenticate = www_authenticate
 
 
 class GermanHTTPException(StarletteHTTPException):
@@ -47,7 +49,7 @@ def _json(status: int, message: str, code: str, headers: dict | None = None) -> 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": exc.www_authenticate} if exc.status == 401 else None
         return _json(exc.status, exc.message, exc.code, headers)
 
     @app.exception_handler(StarletteHTTPException)

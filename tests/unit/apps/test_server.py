@@ -94,7 +94,17 @@ def test_health_docs_and_401(server: Server) -> None:
                      headers={"Authorization": f"Bearer {FULL_KEY}"}).json()
     assert {"/v1/search", "/v1/ask", "/v1/chat/completions", "/v1/models",
             "/v1/jobs/{job_id}"} <= set(spec["paths"])
-    assert httpx.get(f"{server.url}/docs").status_code == 200
+    # The API description needs the key too: Bearer, or in a browser Basic with the key
+    # as password (the 401 asks the browser for it).
+    for path in ("/docs", "/openapi.json"):
+        resp = httpx.get(f"{server.url}{path}")
+        assert resp.status_code == 401, path
+        assert resp.headers["www-authenticate"].startswith("Basic")
+        assert "Passwort" in resp.json()["error"]["message"]
+        assert httpx.get(f"{server.url}{path}", auth=("x", "falsch")).status_code == 401
+    page = httpx.get(f"{server.url}/docs", auth=("beliebig", FULL_KEY))
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    assert httpx.get(f"{server.url}/openapi.json", auth=("", FULL_KEY)).json()["paths"]
     for path in ("/v1/models", "/v1/collections/quelle/documents"):
         resp = httpx.get(f"{server.url}{path}")
         assert resp.status_code == 401
