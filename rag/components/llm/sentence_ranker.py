@@ -54,15 +54,14 @@ FEATURES = (
     "repeated", "rank", "passage_score", "doc_named", "doc_other", "has_value", "type_new",
     "doc_start", "ctx_cos", "rule_yesno", "topic_cos", "names_here",
 )
-# The evidence ranker sees only these (the first) features. It is a second, plainer
-# ranking: the full ranker finds the answering sentence more often, but also a plausible
-# one for a question the documents do not answer; the plainer one's best sentence tells
-# the two apart better (answerability AUC 0.73 vs 0.67 on the fit part, by document).
-EVIDENCE_FEATURES = FEATURES[:15]
-# Question-level features of the answerability model.
+# Question-level features of the answerability model: how good the best sentences look in
+# absolute terms (the ranker's raw scores, not its softmax: a table of ten similar rows
+# spreads the probability without making the best row a worse answer), what the best one
+# shares with the question beyond the document's names, and how much of the question the
+# passages cover at all.
 ANSWERABILITY_FEATURES = (
-    "best_prob", "best_cos", "coverage", "rare_missing", "type_found", "numbers_missing",
-    "prob_margin", "top_overlap", "top_type_new",
+    "best_score", "top3_score", "top_topic_cos", "top_overlap", "coverage", "rare_missing",
+    "numbers_missing",
 )
 
 
@@ -131,13 +130,30 @@ def _matches(term: str, terms: set[str], folded: str) -> bool:
     return term in terms or (len(term) >= 5 and term in folded)
 
 
-_KEY_NUMBER = re.compile(r"\b[A-Za-zÄÖÜäöü]{0,3}\d+[A-Za-z]?\b")
+# A code of letters and a number ("LW 12", "E17", "DIN A3", "W-09").
+_CODE = re.compile(r"\b[A-ZÄÖÜ][A-Za-zÄÖÜäöü]{0,3}[ -]?\d+[A-Za-z]?\b")
 
 
 def missing_key_numbers(question: str, passages: Sequence[str]) -> list[str]:
-    """Numbers/codes of the question ("LW 12", "E17", "2027") that no passage contains."""
-    words = set(re.findall(r"\w+", " ".join(passages).casefold()))
-    return [n for n in _KEY_NUMBER.findall(question) if n.casefold() not in words]
+    """Codes of the question ("LW 12", "E17", "A2") that no passage contains, as a whole
+    ("LW 12" is not found in "12 Jahre" and "LW 9"). A bare number is no key: "eine
+    23-Jährige" or "unter 14 Jahren" describe the asker, the documents state ranges."""
+    text = " ".join(passages).casefold()
+    missing = []
+    for code in _CODE.findall(question):
+        letters, digits = re.match(r"(\D+?)[\s-]?(\d.*)$", code.casefold()).groups()  # type: ignore[union-attr]
+        if letters.strip() in _NOT_CODE_PREFIX:
+            continue  # "Ab 18", "Am 12." start a sentence
+        if not re.search(rf"\b{re.escape(letters)}[\s-]?{re.escape(digits)}\b", text):
+            missing.append(code)
+    return missing
+
+
+# Words before a number that make it no code: "Ab 18 Jahren", "Am 12. März", "Nr 4".
+_NOT_CODE_PREFIX = {"am", "ab", "an", "auf", "aus", "bei", "bis", "da", "das", "dem", "den",
+                    "der", "die", "ein", "für", "im", "in", "je", "mit", "nach", "nr", "pro",
+                    "seit", "um", "und", "von", "vor", "zu", "zum", "zur", "über", "wer",
+                    "wie", "was", "wo", "sind", "ist", "hat"}
 
 
 def _title_like(line: str) -> bool:
@@ -255,7 +271,6 @@ def featurize(question: str, cands: Sequence[Candidate], hits: Sequence[SearchHi
             if name_terms else 0.0,
         )
     feats[:, 1] = feats[:, 0] - feats[:, 0].max()
-    evidence["best_cos"] = float(feats[:, 0].max())
     return feats, evidence
 
 
@@ -320,12 +335,10 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class AnswerModel:
-    """The shipped model file: sentence ranker, evidence ranker, answerability model and
-    its threshold."""
+    """The shipped model file: sentence ranker, answerability model and its threshold."""
 
     version: int
     sentence: LinearModel
-    evidence: LinearModel  # over EVIDENCE_FEATURES
     answerable: LinearModel
     threshold: float  # answerability probability below which the answer is refused
     second_sentence: float  # a further sentence is quoted if its prob >= this x the best
@@ -334,15 +347,11 @@ class AnswerModel:
     def load(cls, path: Path = MODEL_FILE) -> AnswerModel:
         d = json.loads(path.read_text("utf-8"))
         if d.get("sentence", {}).get("features") != list(FEATURES) or \
-                d.get("evidence", {}).get("features") != list(EVIDENCE_FEATURES) or \
                 d.get("answerable", {}).get("features") != list(ANSWERABILITY_FEATURES):
             raise ValueError(f"{path.name}: features do not match this version of Quelle")
         return cls(int(d["version"]), LinearModel.from_json(d["sentence"]),
-                   LinearModel.from_json(d["evidence"]), LinearModel.from_json(d["answerable"]),
-                   float(d["threshold"]), float(d["second_sentence"]))
-
-    def evidence_scores(self, feats: np.ndarray) -> np.ndarray:
-        return self.evidence.score(feats[:, :len(EVIDENCE_FEATURES)])
+                   LinearModel.from_json(d["answerable"]), float(d["threshold"]),
+                   float(d["second_sentence"]))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -363,33 +372,27 @@ def rank(question: str, hits: Sequence[SearchHit], embedder: Embedder,
     cands = candidates(hits)
     feats, evidence = featurize(question, cands, hits, embedder, doc_heads)
     # The ranker is a conditional logit: a softmax over the question's candidates.
-    probs = softmax(model.sentence.score(feats)) if len(cands) else np.zeros(0)
-    order = np.argsort(-probs, kind="stable")
+    scores = model.sentence.score(feats) if len(cands) else np.zeros(0)
+    order = np.argsort(-scores, kind="stable")
     cands = [cands[i] for i in order]
-    feats, probs = feats[order], probs[order]
-    qtype = expected_type(question)
-    if len(cands):
-        ev_probs = softmax(model.evidence_scores(feats))
-        ev_order = np.argsort(-ev_probs, kind="stable")
-        add_top_evidence(evidence, feats[ev_order], ev_probs[ev_order], qtype)
-    return Ranked(question, qtype, cands, feats, probs, evidence)
+    feats, scores = feats[order], scores[order]
+    add_top_evidence(evidence, feats, scores)
+    return Ranked(question, expected_type(question), cands, feats, softmax(scores), evidence)
 
 
-def add_top_evidence(evidence: dict[str, float], feats: np.ndarray, probs: np.ndarray,
-                     qtype: AnswerType) -> None:
-    """Evidence from the best candidate (``feats``/``probs`` sorted best first)."""
-    if not len(probs):
+def add_top_evidence(evidence: dict[str, float], feats: np.ndarray,
+                     scores: np.ndarray) -> None:
+    """Evidence from the best candidates (``feats``/``scores`` sorted best first)."""
+    if not len(scores):
         return
     col = {name: i for i, name in enumerate(FEATURES)}
-    evidence["best_prob"] = float(probs[0])
-    evidence["prob_margin"] = float(probs[0] - (probs[1] if len(probs) > 1 else 0.0))
-    untyped = not is_typed(qtype)
-    evidence["type_found"] = float(untyped or bool(feats[0, col["type_match"]]))
+    evidence["best_score"] = float(scores[0])
+    evidence["top3_score"] = float(scores[:3].mean())
+    evidence["top_topic_cos"] = float(feats[0, col["topic_cos"]])
     evidence["top_overlap"] = float(feats[0, col["rare_overlap"]])
-    evidence["top_type_new"] = float(untyped or bool(feats[0, col["type_new"]]))
 
 
-# A number or code of the question ("LW 12", "E17") that no passage contains: e5 rates a
+# A code of the question ("LW 12", "E17") that no passage contains: e5 rates a
 # passage about the LW 9 as close as a real match, so this rule caps the model's estimate.
 MISSING_NUMBER_CONFIDENCE = 0.05
 

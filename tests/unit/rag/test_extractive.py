@@ -44,7 +44,11 @@ def test_missing_key_numbers() -> None:
                   1, 1, 0, 44, 0, "h")
     passages = [SearchHit(chunk, 0.9).chunk.text]
     assert missing_key_numbers("Was bedeutet E17 bei der LW 9?", passages) == []
-    assert missing_key_numbers("Was kann die LW 12?", passages) == ["12"]
+    assert missing_key_numbers("Was kann die LW 12?", passages) == ["LW 12"]
+    # A code is found only as a whole, with or without its space; a bare number describes
+    # the asker ("eine 23-Jährige"), no key.
+    assert missing_key_numbers("Gibt es die LW 17 mit E 17 und R-290?", passages) == ["LW 17"]
+    assert missing_key_numbers("Ab 18 zahlt eine 23-Jährige mehr?", passages) == []
 
 
 def _first_quote(answer: str) -> str:
@@ -124,14 +128,19 @@ def test_a_sentence_that_only_names_the_company_does_not_answer(corpus_index: In
 
 
 def test_the_shipped_model_file() -> None:
-    """Version 2: the sentence ranker over every feature, the evidence ranker over the
-    plainer first ones, the answerability model and a threshold inside 0..1."""
+    """Version 3: the sentence ranker over every feature, the answerability model over
+    the ranker's raw scores, and a threshold inside 0..1."""
     from rag.components.llm import sentence_ranker as sr
 
     model = sr.load_model()
-    assert model.version == 2
+    assert model.version == 3
     assert model.sentence.names == sr.FEATURES
-    assert model.evidence.names == sr.EVIDENCE_FEATURES == sr.FEATURES[:15]
+    assert model.answerable.names == sr.ANSWERABILITY_FEATURES
+    # The best sentences' scores count for an answer; a question's number that no passage
+    # holds counts against it.
+    weight = dict(zip(model.answerable.names, model.answerable.weights, strict=True))
+    assert weight["top3_score"] > 0 and weight["top_topic_cos"] > 0
+    assert weight["numbers_missing"] < 0
     assert 0.0 < model.threshold < 1.0 and 0.0 < model.second_sentence <= 1.0
     names = set(sr.content_terms("Brandauer Messtechnik"))
     assert sr._without_names("Wie viel zahlt die Brandauer Messtechnik GmbH?", names) == \
