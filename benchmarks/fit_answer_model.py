@@ -10,11 +10,12 @@ passages as ``rag ask`` does and computes the features of their sentences
 * the answerability model: label 1 for an answerable question, 0 for an unanswerable one,
   on question-level evidence (the ranker's raw score of the best sentences, what the best
   one shares with the question beyond the document's names, coverage of the question's
-  rare terms, numbers of the question missing).
+  rare terms, codes of the question missing).
 
 The refusal threshold is the highest one that refuses at most 5 % of the answerable ``fit``
-questions, each scored by models fitted without its document. The ``test`` part is never read here; `rag eval answers --split test` reports on
-it. The fitted file is versioned with the code (``version``) and small enough to review.
+questions, each scored by models fitted without its document. The ``test`` part is never
+read here; `rag eval answers --split test` reports on it. The fitted file is versioned with
+the code (``version``) and small enough to review.
 """
 
 from __future__ import annotations
