@@ -43,6 +43,10 @@ VERSION = 3
 # answer 0.705 / 0.721 / 0.738).
 SECOND_SENTENCE = 0.25
 MAX_REFUSED_ANSWERABLE = 0.05
+# The DPR-derived answerability rows (--dpr) weigh half as much as our own questions in all:
+# foreign text keeps the model from trusting our documents' habits alone (at 0: 32 % of DPR's
+# answerable rows refused), our near-miss questions stay the main target.
+DPR_WEIGHT = 0.5
 L2 = 1.0
 # The answerability model sees ~80 questions: held-out AUC by document 0.72 at 10 vs 0.72 at
 # 1, but steadier weights.
@@ -50,14 +54,15 @@ ANSWERABLE_L2 = 10.0
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...],
-                 l2: float = L2) -> sr.LinearModel:
+                 l2: float = L2, weight: np.ndarray | None = None) -> sr.LinearModel:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     z = (x - mean) / scale
-    pos = max(y.mean(), 1e-6)
+    weight = np.ones(len(y)) if weight is None else weight
+    pos = max(float((weight * y).sum() / weight.sum()), 1e-6)
     w_pos, w_neg = 0.5 / pos, 0.5 / max(1 - pos, 1e-6)  # balanced classes
-    sample_w = np.where(y > 0, w_pos, w_neg)
+    sample_w = weight * np.where(y > 0, w_pos, w_neg)
 
     def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = p[:-1], p[-1]
@@ -110,15 +115,71 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=sr.MODEL_FILE)
     ap.add_argument("--features-cache", type=Path, default=None,
                     help="pickle of the computed features: reused if present (for model work)")
+    ap.add_argument("--dpr", type=Path, default=None,
+                    help="DPR dev file (dpr-de-dev.jsonl.gz): add the DPR-derived "
+                         "answerability set to the answerability fit")
+    ap.add_argument("--dpr-questions", type=int, default=300)
     args = ap.parse_args()
     rows = load_rows(args.dataset.read_text("utf-8").splitlines(), "fit")
     if args.features_cache and args.features_cache.exists():
-        per_question = pickle.loads(args.features_cache.read_bytes())
+        per_question, extra = pickle.loads(args.features_cache.read_bytes())
     else:
         per_question = compute_features(args.dataset, rows)
+        extra = dpr_features(args.dpr, args.dpr_questions) if args.dpr else None
         if args.features_cache:
-            args.features_cache.write_bytes(pickle.dumps(per_question))
-    return fit(per_question, rows, args)
+            args.features_cache.write_bytes(pickle.dumps((per_question, extra)))
+    return fit(per_question, rows, args, extra)
+
+
+def dpr_features(dataset: Path, n: int) -> list[tuple]:
+    """The DPR-derived answerability set: ``n`` DPR dev questions (none of those that
+    ``rag eval retrieval --limit 3000`` evaluates), each once with its hybrid top passages
+    (answerable, when its own passage is among them) and once with the top passages of
+    other articles only (not answerable)."""
+    from tune_fusion import N_CAND, held_out
+
+    from rag.components.embeddings import make_embedder
+    from rag.components.embeddings.base import at_query_time
+    from rag.components.keyword.index import KeywordIndex
+    from rag.eval.retrieval import _rows, dpr_passages, passage_vectors
+    from rag.retrieval.hybrid import Candidate, fuse
+    from rag.settings import get_settings
+    from rag.types import Chunk, SearchHit
+
+    settings = get_settings()
+    k = settings.answering.passages
+    dpr = _rows(dataset)
+    passages = dpr_passages(dpr)
+    ids = [pid for pid, _, _ in passages]
+    title = {pid: t for pid, t, _ in passages}
+    text = {pid: x for pid, _, x in passages}
+    embedder = at_query_time(make_embedder(settings))
+    pvecs = passage_vectors(embedder, [text[i] for i in ids], settings.cache_dir)
+    keyword = KeywordIndex()
+    keyword.add_texts([(i, text[i]) for i in ids])
+    pos = {pid: i for i, pid in enumerate(ids)}
+    questions = held_out(dpr, 3000, 13, n, 99)
+    out = []
+    for (q, gold), qv in zip(questions, embedder.embed_queries([q for q, _ in questions]),
+                             strict=True):
+        cos = pvecs @ qv
+        scores = keyword.query(q)
+        cand = list({**{ids[i]: 1 for i in np.argsort(-cos)[:N_CAND]},
+                     **dict(scores.top(N_CAND))})
+        bm25 = dict(zip(cand, scores.get(cand), strict=True))
+        fused = fuse([Candidate(c, float(cos[pos[c]]), bm25[c]) for c in cand],
+                     settings.retrieval.fusion)
+        for label, ranked in ((1, fused), (0, [c for c in fused if title[c[0]] != title[gold]])):
+            top = ranked[:k]
+            if label and gold not in [c for c, _ in top]:
+                continue
+            hits = [SearchHit(Chunk(f"{c}:v:1", title[c], title[c], text[c], 1, 1, 0,
+                                    len(text[c]), 1, c), float(sc)) for c, sc in top]
+            cands = sr.candidates(hits)
+            feats, evidence = sr.featurize(q, cands, hits, embedder, {})
+            out.append(({"id": gold, "doc": "dpr" if label else None}, [c.text for c in cands],
+                        feats, evidence, np.zeros(len(cands))))
+    return out
 
 
 def compute_features(dataset: Path, rows: list[dict]) -> list[tuple]:
@@ -137,16 +198,23 @@ def compute_features(dataset: Path, rows: list[dict]) -> list[tuple]:
     return per_question
 
 
-def fit_models(per_question: list[tuple]) -> tuple[sr.LinearModel, sr.LinearModel,
-                                                  np.ndarray, np.ndarray]:
+def fit_models(per_question: list[tuple], extra: list[tuple] | None = None,
+               ) -> tuple[sr.LinearModel, sr.LinearModel, np.ndarray, np.ndarray]:
     """The sentence ranker and the answerability model; also the answerability inputs
-    (x, y) of every question."""
+    (x, y) of every question. ``extra`` (the DPR-derived set) joins the answerability fit
+    only, with DPR_WEIGHT of the weight of our own questions in all."""
     # 1. the sentence ranker, on answerable questions whose answer is among the candidates
     groups = [(f, y) for r, c, f, e, y in per_question if r.get("doc") and len(c) and y.any()]
     sentence = fit_listwise(groups, sr.FEATURES)
     # 2. question-level evidence with the fitted ranker, then the answerability model
     x, y = answerability_inputs(per_question, sentence)
-    return sentence, fit_logistic(x, y, sr.ANSWERABILITY_FEATURES, ANSWERABLE_L2), x, y
+    if not extra:
+        return sentence, fit_logistic(x, y, sr.ANSWERABILITY_FEATURES, ANSWERABLE_L2), x, y
+    xe, ye = answerability_inputs(extra, sentence)
+    weight = np.concatenate([np.ones(len(y)), np.full(len(ye), DPR_WEIGHT * len(y) / len(ye))])
+    answerable = fit_logistic(np.vstack([x, xe]), np.concatenate([y, ye]),
+                              sr.ANSWERABILITY_FEATURES, ANSWERABLE_L2, weight)
+    return sentence, answerable, x, y
 
 
 def answerability_inputs(per_question: list[tuple], sentence: sr.LinearModel,
@@ -163,7 +231,8 @@ def answerability_inputs(per_question: list[tuple], sentence: sr.LinearModel,
     return np.array(xs), np.array(ys)
 
 
-def held_out_confidence(per_question: list[tuple]) -> np.ndarray:
+def held_out_confidence(per_question: list[tuple], extra: list[tuple] | None = None,
+                        ) -> np.ndarray:
     """Every question's answerability confidence from models fitted without its document
     (an unanswerable question belongs to the document it nearly matches): the threshold is
     set on these, as a new document would meet it, not on the fitted questions themselves."""
@@ -172,18 +241,19 @@ def held_out_confidence(per_question: list[tuple]) -> np.ndarray:
     for g in sorted(set(group)):
         train = [q for q, k in zip(per_question, group, strict=True) if k != g]
         held = [i for i, k in enumerate(group) if k == g]
-        sentence, answerable, _, _ = fit_models(train)
+        sentence, answerable, _, _ = fit_models(train, extra)
         x, _ = answerability_inputs([per_question[i] for i in held], sentence)
         conf[held] = answerable.prob(x)
     return conf
 
 
-def fit(per_question: list[tuple], rows: list[dict], args: argparse.Namespace) -> int:
+def fit(per_question: list[tuple], rows: list[dict], args: argparse.Namespace,
+        extra: list[tuple] | None = None) -> int:
     answerable_n = sum(1 for r, *_ in per_question if r.get("doc"))
     found = sum(1 for r, c, f, e, y in per_question if r.get("doc") and y.any())
     print(f"answer among the candidates: {found} of {answerable_n} answerable questions")
-    sentence, answerable, ex, ey = fit_models(per_question)
-    held = held_out_confidence(per_question)
+    sentence, answerable, ex, ey = fit_models(per_question, extra)
+    held = held_out_confidence(per_question, extra)
     answerable_conf = np.sort(held[ey == 1])
     cut = int(np.floor(MAX_REFUSED_ANSWERABLE * len(answerable_conf)))
     threshold = float(answerable_conf[cut]) - 1e-6 if len(answerable_conf) else 0.5
@@ -195,7 +265,8 @@ def fit(per_question: list[tuple], rows: list[dict], args: argparse.Namespace) -
                 sentence.score(feats)))]))
     model = {
         "version": VERSION,
-        "fitted_on": f"{args.dataset.name} split=fit ({len(rows)} questions)",
+        "fitted_on": f"{args.dataset.name} split=fit ({len(rows)} questions)"
+                     + (f" + {len(extra)} DPR-derived answerability rows" if extra else ""),
         "sentence": sentence.to_json(),
         "answerable": answerable.to_json(),
         "threshold": round(threshold, 6),
@@ -210,6 +281,12 @@ def fit(per_question: list[tuple], rows: list[dict], args: argparse.Namespace) -
         print(f"  sentence  {name:14s} {w:+.3f}")
     for name, w in zip(sr.ANSWERABILITY_FEATURES, answerable.weights, strict=True):
         print(f"  answer    {name:14s} {w:+.3f}")
+    if extra:
+        xe, ye = answerability_inputs(extra, sentence)
+        pe = answerable.prob(xe)
+        print(f"DPR-derived set ({len(extra)} rows, fitted on): refuses "
+              f"{(pe[ye == 0] < threshold).mean():.3f} of the not answerable, "
+              f"{(pe[ye == 1] < threshold).mean():.3f} of the answerable")
     print(f"wrote {args.out}")
     return 0
 
