@@ -136,13 +136,13 @@ def dpr_features(dataset: Path, n: int) -> list[tuple]:
     ``rag eval retrieval --limit 3000`` evaluates), each once with its hybrid top passages
     (answerable, when its own passage is among them) and once with the top passages of
     other articles only (not answerable)."""
-    from tune_fusion import N_CAND, held_out
+    from tune_fusion import candidate_pools, held_out
 
     from rag.components.embeddings import make_embedder
     from rag.components.embeddings.base import at_query_time
     from rag.components.keyword.index import KeywordIndex
     from rag.eval.retrieval import _rows, dpr_passages, passage_vectors
-    from rag.retrieval.hybrid import Candidate, fuse
+    from rag.retrieval.hybrid import fuse
     from rag.settings import get_settings
     from rag.types import Chunk, SearchHit
 
@@ -157,18 +157,12 @@ def dpr_features(dataset: Path, n: int) -> list[tuple]:
     pvecs = passage_vectors(embedder, [text[i] for i in ids], settings.cache_dir)
     keyword = KeywordIndex()
     keyword.add_texts([(i, text[i]) for i in ids])
-    pos = {pid: i for i, pid in enumerate(ids)}
     questions = held_out(dpr, 3000, 13, n, 99)
     out = []
     for (q, gold), qv in zip(questions, embedder.embed_queries([q for q, _ in questions]),
                              strict=True):
-        cos = pvecs @ qv
-        scores = keyword.query(q)
-        cand = list({**{ids[i]: 1 for i in np.argsort(-cos)[:N_CAND]},
-                     **dict(scores.top(N_CAND))})
-        bm25 = dict(zip(cand, scores.get(cand), strict=True))
-        fused = fuse([Candidate(c, float(cos[pos[c]]), bm25[c]) for c in cand],
-                     settings.retrieval.fusion)
+        complete, _ = candidate_pools(q, qv, pvecs, ids, keyword)
+        fused = fuse(complete, settings.retrieval.fusion)
         for label, ranked in ((1, fused), (0, [c for c in fused if title[c[0]] != title[gold]])):
             top = ranked[:k]
             if label and gold not in [c for c, _ in top]:

@@ -63,6 +63,22 @@ def held_out(rows: list[dict], eval_limit: int, eval_seed: int, n: int, seed: in
     return random.Random(seed).sample(pool, min(n, len(pool)))
 
 
+def candidate_pools(query: str, qvec: np.ndarray, pvecs: np.ndarray, ids: list[str],
+                    keyword: KeywordIndex) -> tuple[list[Candidate], list[Candidate]]:
+    """The dense top-N_CAND and BM25 top-N_CAND passages of ``query`` merged, once with both
+    scores for every candidate ("complete") and once with the scores of its own lists only."""
+    cos = pvecs @ qvec
+    scores = keyword.query(query)
+    kw_top = dict(scores.top(N_CAND))
+    dense = {ids[i]: float(cos[i]) for i in np.argsort(-cos)[:N_CAND]}
+    cand_ids = list({**dense, **kw_top})
+    bm25 = dict(zip(cand_ids, scores.get(cand_ids), strict=True))
+    pos = {pid: i for i, pid in enumerate(ids)}
+    complete = [Candidate(c, float(cos[pos[c]]), bm25[c]) for c in cand_ids]
+    partial = [Candidate(c, dense.get(c), kw_top.get(c)) for c in cand_ids]
+    return complete, partial
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dataset", type=Path, required=True)
@@ -97,18 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         qfile.parent.mkdir(parents=True, exist_ok=True)
         np.save(qfile, qvecs)
 
-    pos = {pid: i for i, pid in enumerate(ids)}
     pools: list[tuple[list[Candidate], list[Candidate], str]] = []
     for (q, gold), qv in zip(tuning, qvecs, strict=True):
-        cos = pvecs @ qv
-        dense_top = np.argsort(-cos)[:N_CAND]
-        scores = kw.query(q)
-        kw_top = dict(scores.top(N_CAND))
-        dense = {ids[i]: float(cos[i]) for i in dense_top}
-        cand_ids = list({**dense, **kw_top})
-        bm25 = dict(zip(cand_ids, scores.get(cand_ids), strict=True))
-        complete = [Candidate(c, float(cos[pos[c]]), bm25[c]) for c in cand_ids]
-        partial = [Candidate(c, dense.get(c), kw_top.get(c)) for c in cand_ids]
+        complete, partial = candidate_pools(q, qv, pvecs, ids, kw)
         pools.append((complete, partial, gold))
 
     variants: list[tuple[str, FusionSettings, bool]] = []
